@@ -1,0 +1,40 @@
+# The factory's commands. `make demo` and `make test` work from a fresh clone.
+VENV        ?= .venv
+PY          := $(VENV)/bin/python
+DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+export DAGSTER_HOME
+
+.PHONY: setup setup-dev demo ui test bench clean
+
+$(VENV)/.installed: pyproject.toml scripts/setup.sh
+	bash scripts/setup.sh $(VENV)
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	bash scripts/setup.sh $(VENV) dev
+	touch $@
+
+setup: $(VENV)/.installed
+setup-dev: $(VENV)/.installed-dev
+
+## Set up, then materialize all five tables on the local default and print a summary.
+demo: setup
+	@mkdir -p $(DAGSTER_HOME)
+	$(PY) -m dagster_project.cli demo
+
+## The Dagster UI on http://127.0.0.1:3000 (FACTORY_UI_PORT to change the port).
+ui: setup
+	@mkdir -p $(DAGSTER_HOME)
+	$(VENV)/bin/dagster dev -h 127.0.0.1 -p $${FACTORY_UI_PORT:-3000} -w workspace.yaml
+
+## Set up, then run the whole test suite.
+test: setup-dev
+	$(PY) -m pytest -q -p no:cacheprovider
+
+## Benchmarks; each prints one JSON object on its last line.
+bench: setup
+	@command -v ffmpeg >/dev/null || bash scripts/install_ffmpeg.sh
+	$(PY) bench/curate_vs_transcode.py
+
+clean:
+	rm -rf lake $(DAGSTER_HOME)

@@ -1,0 +1,1 @@
+"""One module per table: what the table is, what it reads, which engine makes it."""

@@ -1,0 +1,70 @@
+"""Write-audit-publish: gate a batch with its GX suite, commit what passes, report the commit."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import dagster as dg
+import pyarrow as pa
+
+from expectations.gate import validate_batch
+from resources.lake import Lake
+from resources.rejects import reject_row
+from resources.tables import REJECTS, TABLES
+
+_ARROW_TO_TYPE = {"string": "string", "large_string": "string", "int32": "int", "int64": "int", "double": "float", "bool": "bool"}
+
+
+def column_schema(schema: pa.Schema) -> dg.TableSchema:
+    return dg.TableSchema(columns=[dg.TableColumn(f.name, _ARROW_TO_TYPE.get(str(f.type), str(f.type))) for f in schema])
+
+
+@dataclass
+class Publication:
+    """What one or more commits of a materialization added, for its metadata."""
+
+    table: str
+    rows_inserted: int = 0
+    rejects_inserted: int = 0
+    versions: list[int] = field(default_factory=list)
+
+
+def publish(lake: Lake, table: str, rows: list[dict], rejects: list[dict] | None = None, into: Publication | None = None) -> Publication:
+    """Validate ``rows`` against the table's suite, then commit the rows that pass and the
+    rejects (the caller's and the gate's). A table-level failure commits nothing."""
+    spec = TABLES[table]
+    pub = into or Publication(table)
+    batch = pa.Table.from_pylist(rows, schema=spec.schema)
+    gate = validate_batch(table, batch, spec.key)
+    if not gate.ok:
+        raise dg.Failure(description=gate.report(), metadata={"failed_expectations": len(gate.table_failures), "batch_rows": batch.num_rows})
+    all_rejects = list(rejects or []) + [
+        reject_row(table, r.key, r.expectation, r.reason, details=r.details) for r in gate.rejections
+    ]
+    if all_rejects:
+        reject_batch = pa.Table.from_pylist(all_rejects, schema=REJECTS.schema)
+        reject_gate = validate_batch(REJECTS.name, reject_batch, REJECTS.key)
+        if not reject_gate.ok:
+            raise dg.Failure(description=reject_gate.report())
+        pub.rejects_inserted += lake.merge(REJECTS.name, reject_batch).rows_inserted
+    commit = lake.merge(table, gate.passed)
+    pub.rows_inserted += commit.rows_inserted
+    if commit.version is not None:
+        pub.versions.append(commit.version)
+    return pub
+
+
+def materialization(lake: Lake, pub: Publication, **extra: object) -> dg.MaterializeResult:
+    """The metadata every table reports: its Delta version, row count and schema."""
+    spec = TABLES[pub.table]
+    dt = lake.delta_table(pub.table)
+    metadata = {
+        "delta_version": dt.version() if dt is not None else -1,
+        "committed_versions": str(pub.versions),
+        "dagster/row_count": lake.row_count(pub.table),
+        "dagster/column_schema": column_schema(spec.schema),
+        "dagster/uri": lake.table_uri(pub.table),
+        "rows_inserted": pub.rows_inserted,
+        "rejects_inserted": pub.rejects_inserted,
+        **{k: v for k, v in extra.items() if v is not None},
+    }
+    return dg.MaterializeResult(metadata=metadata)

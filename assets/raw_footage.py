@@ -1,0 +1,42 @@
+"""raw_footage: every landed video file once, real or simulated, with its probe."""
+import tempfile
+from pathlib import Path
+
+import dagster as dg
+
+from assets.publish import materialization, publish
+from resources.configurable import LakeResource, LandingZoneResource, SimulatorResource
+from resources.ingest import ingest_file, landed_files
+from resources.simulator import render_scene, scene_id
+
+
+@dg.asset(
+    group_name="factory",
+    kinds={"delta", "pyav", "pybullet"},
+    description="Every file under the landing zone, plus simulated pybullet scenes, keyed by the sha256 of "
+    "its bytes. Files that are not decodable video go to `rejects` with a reason.",
+)
+def raw_footage(
+    context: dg.AssetExecutionContext, lake: LakeResource, landing: LandingZoneResource, simulator: SimulatorResource
+) -> dg.MaterializeResult:
+    store = lake.lake
+    known = store.keys("raw_footage")
+    rendered_scenes = set(store.read("raw_footage", ["sim_scene_id"]).column("sim_scene_id").drop_null().to_pylist())
+    rows, rejects = [], []
+    landing_root = Path(landing.path)
+    files = list(landed_files(landing_root))
+    for i, path in enumerate(files, 1):
+        row, reject = ingest_file(store, path, str(path.relative_to(landing_root)), known, landing.settings)
+        rows += [row] if row else []
+        rejects += [reject] if reject else []
+        context.log.info(f"landing {i}/{len(files)}: {path.name} -> {'ingested' if row else 'rejected: ' + reject['reason'] if reject else 'already ingested'}")
+    new_scenes = [p for p in simulator.scene_params() if scene_id(p) not in rendered_scenes]
+    with tempfile.TemporaryDirectory(prefix="sim-") as work:
+        for i, params in enumerate(new_scenes, 1):
+            scene = render_scene(params, Path(work))
+            row, reject = ingest_file(store, scene.video_path, f"sim://{scene.scene_id}", known, landing.settings, scene)
+            rows += [row] if row else []
+            rejects += [reject] if reject else []
+            context.log.info(f"simulated scene {i}/{len(new_scenes)} ({params['scene_type']}) rendered and ingested")
+    pub = publish(store, "raw_footage", rows, rejects)
+    return materialization(store, pub, files_seen=len(files), scenes_rendered=len(new_scenes))

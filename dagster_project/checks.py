@@ -1,0 +1,85 @@
+"""Blocking checks that need the committed tables: cross-table integrity after each write.
+
+The GX suites already gated every batch before its commit; these checks catch what only
+the whole lake shows (a clip whose footage is gone, a token row from a failed sample).
+"""
+import dagster as dg
+import pyarrow.compute as pc
+
+from resources.configurable import LakeResource, TokenizerResource
+
+
+def _result(missing: list, what: str, checked: int) -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(
+        passed=not missing,
+        metadata={"rows_checked": checked, "violations": len(missing), "examples": dg.MetadataValue.json([str(m)[:80] for m in missing[:5]])},
+        description=f"{len(missing)} {what}" if missing else None,
+    )
+
+
+@dg.asset_check(asset="raw_footage", blocking=True, description="Every blob a raw_footage row names exists in the blob store.")
+def raw_footage_blobs_exist(lake: LakeResource) -> dg.AssetCheckResult:
+    store = lake.lake
+    table = store.read("raw_footage", ["blob_key", "depth_blob_key", "seg_blob_key"])
+    keys = [k for col in table.columns for k in col.drop_null().to_pylist()]
+    return _result([k for k in keys if not store.blobs.exists(k)], "blobs missing", len(keys))
+
+
+@dg.asset_check(asset="curated_clips", blocking=True, description="Every clip's footage exists in raw_footage and its frame range lies inside it.")
+def curated_clips_trace_to_footage(lake: LakeResource) -> dg.AssetCheckResult:
+    store = lake.lake
+    frames = dict(zip(*store.read("raw_footage", ["footage_id", "frame_count"]).to_pydict().values()))
+    clips = store.read("curated_clips", ["clip_id", "footage_id", "start_frame", "end_frame"]).to_pylist()
+    bad = [c["clip_id"] for c in clips if c["footage_id"] not in frames or not (0 <= c["start_frame"] < c["end_frame"] <= frames[c["footage_id"]])]
+    return _result(bad, "clips without footage or outside its frames", len(clips))
+
+
+@dg.asset_check(asset="transferred_variants", blocking=True, description="Every variant comes from a kept clip and has that clip's frame count and size.")
+def variants_match_their_clips(lake: LakeResource) -> dg.AssetCheckResult:
+    store = lake.lake
+    clips = store.read("curated_clips", ["clip_id", "status", "num_frames", "width", "height"])
+    kept = {c["clip_id"]: c for c in clips.filter(pc.equal(clips.column("status"), "kept")).to_pylist()}
+    variants = store.read("transferred_variants", ["variant_id", "clip_id", "num_frames", "width", "height"]).to_pylist()
+    bad = [
+        v["variant_id"] for v in variants
+        if v["clip_id"] not in kept or any(v[k] != kept[v["clip_id"]][k] for k in ("num_frames", "width", "height"))
+    ]
+    return _result(bad, "variants without a kept clip or with another shape", len(variants))
+
+
+@dg.asset_check(asset="evaluated_samples", blocking=True, description="Every sample's subject exists, and its verdict agrees with its required checks.")
+def samples_are_consistent(lake: LakeResource) -> dg.AssetCheckResult:
+    store = lake.lake
+    variants = store.keys("transferred_variants")
+    clips = store.keys("curated_clips")
+    bad = []
+    rows = 0
+    for batch in store.iter_batches("evaluated_samples", ["sample_id", "variant_id", "clip_id", "checks", "passed"], batch_size=1024):
+        for s in batch.to_pylist():
+            rows += 1
+            subject_ok = s["clip_id"] in clips and (s["variant_id"] is None or s["variant_id"] in variants)
+            verdict_ok = s["passed"] == all(c["passed"] for c in s["checks"] if c["required"])
+            if not (subject_ok and verdict_ok):
+                bad.append(s["sample_id"])
+    return _result(bad, "samples without a subject or with a verdict that contradicts their checks", rows)
+
+
+@dg.asset_check(asset="tokenized_shards", blocking=True, description="Every token row comes from a sample that passed, and no shard is over its row bound.")
+def shards_hold_only_accepted_samples(lake: LakeResource, tokenizer: TokenizerResource) -> dg.AssetCheckResult:
+    store = lake.lake
+    samples = store.read("evaluated_samples", ["sample_id", "passed"])
+    accepted = set(samples.filter(pc.equal(samples.column("passed"), True)).column("sample_id").to_pylist())
+    tokens = store.read("tokenized_shards", ["sample_id", "shard_id"])
+    bad = [s for s in tokens.column("sample_id").to_pylist() if s not in accepted]
+    counts = pc.value_counts(tokens.column("shard_id")).to_pylist()
+    bad += [f"shard {c['values']} holds {c['counts']} rows" for c in counts if c["counts"] > tokenizer.shard_max_rows]
+    return _result(bad, "token rows from unaccepted samples or oversized shards", tokens.num_rows)
+
+
+CHECKS = [
+    raw_footage_blobs_exist,
+    curated_clips_trace_to_footage,
+    variants_match_their_clips,
+    samples_are_consistent,
+    shards_hold_only_accepted_samples,
+]

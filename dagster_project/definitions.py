@@ -1,0 +1,18 @@
+"""The code location: assets, checks, jobs and the resources of this environment."""
+import dagster as dg
+
+from assets.curated_clips import curated_clips
+from assets.evaluated_samples import evaluated_samples
+from assets.raw_footage import raw_footage
+from assets.tokenized_shards import tokenized_shards
+from assets.transferred_variants import transferred_variants
+from dagster_project.checks import CHECKS
+from dagster_project.jobs import factory_job
+from dagster_project.resources import resources_for
+
+defs = dg.Definitions(
+    assets=[raw_footage, curated_clips, transferred_variants, evaluated_samples, tokenized_shards],
+    asset_checks=CHECKS,
+    jobs=[factory_job],
+    resources=resources_for(),
+)

@@ -1,0 +1,46 @@
+"""Which resources each environment gets: the one place where local and prod differ."""
+from __future__ import annotations
+
+import dagster as dg
+
+from dagster_project.settings import DEMO_LANDING_DIR, env_overrides, environment
+from resources.configurable import (
+    CuratorResource,
+    EvaluatorResource,
+    LakeResource,
+    LandingZoneResource,
+    SimulatorResource,
+    TokenizerResource,
+    TransferResource,
+)
+
+_RESOURCES: dict[str, type[dg.ConfigurableResource]] = {
+    "lake": LakeResource,
+    "landing": LandingZoneResource,
+    "simulator": SimulatorResource,
+    "curator": CuratorResource,
+    "transfer": TransferResource,
+    "evaluator": EvaluatorResource,
+    "tokenizer": TokenizerResource,
+}
+
+# Local: a lake in ./lake, the bundled footage, CPU backends, no weights.
+_LOCAL_DEFAULTS: dict[str, dict] = {"landing": {"path": str(DEMO_LANDING_DIR)}}
+# Prod: nothing is guessed - the lake and the landing zone must be named (s3://... for both).
+_PROD_REQUIRED = {"lake": "root", "landing": "path"}
+
+
+def resources_for(env: str | None = None) -> dict[str, dg.ConfigurableResource]:
+    env = env or environment()
+    out = {}
+    for name, cls in _RESOURCES.items():
+        values = env_overrides(name, cls)
+        if env == "prod":
+            required = _PROD_REQUIRED.get(name)
+            if required and required not in values:
+                var = "FACTORY_LANDING_DIR" if name == "landing" else f"FACTORY_{name}_{required}".upper()
+                raise ValueError(f"FACTORY_ENV=prod needs {var} to be set")
+        else:
+            values = {**_LOCAL_DEFAULTS.get(name, {}), **values}
+        out[name] = cls(**values)
+    return out

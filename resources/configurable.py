@@ -1,0 +1,112 @@
+"""The engines as Dagster ConfigurableResources: settings in, plain engine objects out."""
+from __future__ import annotations
+
+
+import dagster as dg
+from pydantic import PrivateAttr
+
+from resources.curator import CurationSettings, Curator
+from resources.evaluator import EvaluationSettings, Evaluator
+from resources.ingest import IngestSettings
+from resources.lake import Lake
+from resources.simulator import scene_params
+from resources.tokenizer import Tokenizer, make_tokenizer
+from resources.transfer import Recipe, TransferEngine, make_engine
+
+
+class LakeResource(dg.ConfigurableResource):
+    """Delta tables and blobs under one root: a local directory or s3://bucket/prefix.
+    S3 credentials come from the environment (AWS_*) or the instance role, never from here."""
+
+    root: str = "./lake"
+    _lake: Lake | None = PrivateAttr(default=None)
+
+    @property
+    def lake(self) -> Lake:
+        if self._lake is None:
+            self._lake = Lake(self.root)
+        return self._lake
+
+
+class LandingZoneResource(dg.ConfigurableResource):
+    path: str
+    min_frames: int = 2
+    max_file_bytes: int = 4 << 30
+
+    @property
+    def settings(self) -> IngestSettings:
+        return IngestSettings(self.min_frames, self.max_file_bytes)
+
+
+class SimulatorResource(dg.ConfigurableResource):
+    """pybullet scenes rendered with the TinyRenderer; ``scenes=0`` turns simulation off."""
+
+    scenes: int = 2
+    seed: int = 7
+    width: int = 320
+    height: int = 240
+    fps: int = 10
+    num_frames: int = 40
+
+    def scene_params(self) -> list[dict]:
+        return [scene_params(i, self.seed, self.width, self.height, self.fps, self.num_frames) for i in range(self.scenes)]
+
+
+class CuratorResource(dg.ConfigurableResource):
+    detector: str = "content"
+    cut_threshold: float = 27.0
+    min_clip_s: float = 1.0
+    max_clip_s: float = 10.0
+    min_sharpness: float = 15.0
+    max_clipped_fraction: float = 0.5
+    min_brightness: float = 12.0
+    max_brightness: float = 245.0
+    min_motion: float = 0.0005
+    dedup_max_distance: float = 4.0
+    crf: int = 23
+    preset: str = "veryfast"
+
+    def curator(self) -> Curator:
+        return Curator(CurationSettings(**self.model_dump()))
+
+
+class TransferResource(dg.ConfigurableResource):
+    backend: str = "procedural"
+    conditions: list[str] = ["night", "fog", "rain", "snow"]
+    seed: int = 0
+    _engine: TransferEngine | None = PrivateAttr(default=None)
+
+    @property
+    def engine(self) -> TransferEngine:
+        # Loaded once per process: a model backend must not be reloaded per clip.
+        if self._engine is None:
+            self._engine = make_engine(self.backend)
+        return self._engine
+
+    def recipes(self) -> list[Recipe]:
+        return self.engine.default_recipes(self.conditions, self.seed)
+
+
+class EvaluatorResource(dg.ConfigurableResource):
+    min_edge_f1: float = 0.35
+    min_blur_ssim: float = 0.55
+    max_flicker: float = 0.03
+    max_black_fraction: float = 0.2
+    max_clipped_fraction: float = 0.6
+
+    def evaluator(self) -> Evaluator:
+        return Evaluator(EvaluationSettings(**self.model_dump()))
+
+
+class TokenizerResource(dg.ConfigurableResource):
+    backend: str = "dct"
+    shard_max_rows: int = 64
+    shard_max_bytes: int = 64 << 20
+    val_fraction: float = 0.1
+    _tokenizer: Tokenizer | None = PrivateAttr(default=None)
+
+    @property
+    def tokenizer(self) -> Tokenizer:
+        if self._tokenizer is None:
+            self._tokenizer = make_tokenizer(self.backend)
+        return self._tokenizer

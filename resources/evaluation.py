@@ -1,0 +1,49 @@
+"""A clip and its variants -> evaluated_samples rows: every sample scored against its source."""
+from __future__ import annotations
+
+from resources.evaluator import EVALUATOR_VERSION, Evaluator, verdict
+from resources.lake import Lake
+from resources.tables import row_key
+from resources.video import read_frames
+
+
+def sample_id(subject_id: str) -> str:
+    return row_key("sample", subject_id, EVALUATOR_VERSION)
+
+
+def _frames(lake: Lake, key: str):
+    with lake.blobs.local_path(key) as path:
+        return read_frames(path)
+
+
+def evaluate_clip(lake: Lake, evaluator: Evaluator, clip: dict, variants: list[dict], done: set[str]) -> list[dict]:
+    """Score the original clip and each of its variants not yet evaluated (source decoded once)."""
+    subjects = [("original", None, clip["blob_key"], "original", "source")] + [
+        ("variant", v["variant_id"], v["blob_key"], v["condition"], v["backend"]) for v in variants
+    ]
+    todo = [s for s in subjects if sample_id(s[1] or clip["clip_id"]) not in done]
+    if not todo:
+        return []
+    source = _frames(lake, clip["blob_key"])
+    rows = []
+    for kind, vid, blob_key, condition, backend in todo:
+        frames = source if kind == "original" else _frames(lake, blob_key)
+        checks = evaluator.evaluate(source, frames)
+        passed, reasons = verdict(checks)
+        rows.append(
+            {
+                "sample_id": sample_id(vid or clip["clip_id"]),
+                "sample_kind": kind,
+                "variant_id": vid,
+                "clip_id": clip["clip_id"],
+                "footage_id": clip["footage_id"],
+                "condition": condition,
+                "backend": backend,
+                "blob_key": blob_key,
+                "checks": [c.as_row() for c in checks],
+                "passed": passed,
+                "fail_reasons": reasons,
+                "evaluator_version": EVALUATOR_VERSION,
+            }
+        )
+    return rows

@@ -1,0 +1,74 @@
+"""Landing zone -> raw_footage rows: hash, probe, store the bytes once, or reject with a reason."""
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from resources.blobs import sha256_file
+from resources.lake import Lake
+from resources.rejects import reject_row
+from resources.simulator import SimScene
+from resources.video import FootageError, probe
+
+STAGE = "raw_footage"
+
+
+@dataclass(frozen=True)
+class IngestSettings:
+    min_frames: int = 2
+    max_file_bytes: int = 4 << 30
+
+
+def landed_files(landing_dir: str | Path) -> Iterator[Path]:
+    """Every regular file under the landing dir, in a stable order (hidden files skipped)."""
+    root = Path(landing_dir)
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if not name.startswith("."):
+                yield Path(dirpath) / name
+
+
+def ingest_file(lake: Lake, path: Path, source_uri: str, known: set[str], settings: IngestSettings, scene: SimScene | None = None) -> tuple[dict | None, dict | None]:
+    """One file -> (raw_footage row, None) or (None, rejects row); (None, None) if already ingested."""
+    footage_id = sha256_file(path)
+    if footage_id in known:
+        return None, None
+    try:
+        info = probe(path, min_frames=settings.min_frames, max_bytes=settings.max_file_bytes)
+    except FootageError as err:
+        return None, reject_row(STAGE, footage_id, err.code, err.reason, source_uri, {"file_name": path.name, "size_bytes": path.stat().st_size})
+    ext = path.suffix.lstrip(".").lower() or "bin"
+    blob = lake.blobs.put_file(path, ext)
+    row = {
+        "footage_id": footage_id,
+        "source_kind": "sim" if scene else "real",
+        "source_uri": source_uri,
+        "file_name": path.name,
+        "blob_key": blob.key,
+        "size_bytes": blob.size_bytes,
+        "container": info.container,
+        "codec": info.codec,
+        "width": info.width,
+        "height": info.height,
+        "fps": info.fps,
+        "frame_count": info.frame_count,
+        "duration_s": info.duration_s,
+        "is_vfr": info.is_vfr,
+        "sim_scene_id": None,
+        "sim_params": None,
+        "depth_blob_key": None,
+        "seg_blob_key": None,
+        "ingested_at": datetime.now(timezone.utc),
+    }
+    if scene is not None:
+        row["sim_scene_id"] = scene.scene_id
+        row["sim_params"] = json.dumps(scene.params, sort_keys=True)
+        row["depth_blob_key"] = lake.blobs.put_bytes(scene.depth_npz, "npz").key
+        row["seg_blob_key"] = lake.blobs.put_bytes(scene.seg_npz, "npz").key
+    known.add(footage_id)
+    return row, None

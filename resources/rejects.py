@@ -1,0 +1,21 @@
+"""Rows for the ``rejects`` table: what was refused, where, and why in words."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+from resources.tables import row_key
+
+
+def reject_row(stage: str, subject_id: str | None, reason_code: str, reason: str, source_uri: str | None = None, details: dict | None = None) -> dict:
+    """One rejection, keyed by (stage, subject, reason) so the same refusal is recorded once."""
+    return {
+        "reject_id": row_key("reject", stage, subject_id, reason_code),
+        "stage": stage,
+        "subject_id": subject_id,
+        "source_uri": source_uri,
+        "reason_code": reason_code,
+        "reason": reason,
+        "details": json.dumps(details or {}, sort_keys=True, default=str),
+        "rejected_at": datetime.now(timezone.utc),
+    }
