@@ -89,10 +89,10 @@ class TransferResource(dg.ConfigurableResource):
 
 class EvaluatorResource(dg.ConfigurableResource):
     min_edge_f1: float = 0.35
-    min_blur_ssim: float = 0.55
+    min_blur_ssim: float = 0.75
     max_flicker: float = 0.03
     max_black_fraction: float = 0.2
-    max_clipped_fraction: float = 0.6
+    max_extra_clipped: float = 0.25
 
     def evaluator(self) -> Evaluator:
         return Evaluator(EvaluationSettings(**self.model_dump()))

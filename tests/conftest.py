@@ -1,0 +1,83 @@
+"""Shared fixtures: real footage from tests/data, real Delta tables in temp dirs,
+simulated scenes rendered by the test itself, and bad inputs generated on the spot."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+
+DATA = Path(__file__).parent / "data"
+FOOTAGE = DATA / "footage"
+
+
+@pytest.fixture
+def lake(tmp_path):
+    from resources.lake import Lake
+
+    return Lake(str(tmp_path / "lake"))
+
+
+@pytest.fixture(scope="session")
+def footage() -> dict[str, Path]:
+    return {
+        "vtest": FOOTAGE / "vtest_walkway_200f.mp4",
+        "megamind": FOOTAGE / "Megamind.avi",
+        "tree": FOOTAGE / "tree_vfr.avi",
+    }
+
+
+@pytest.fixture(scope="session")
+def sim_scene(tmp_path_factory):
+    """One small simulated road scene, rendered by pybullet in this test session."""
+    from resources.simulator import render_scene, scene_params
+
+    params = scene_params(1, seed=11, width=160, height=120, fps=10, num_frames=24)
+    return render_scene(params, tmp_path_factory.mktemp("sim"))
+
+
+def make_bad_inputs(folder: Path, good_mp4: Path) -> dict[str, Path]:
+    """The six bad inputs of the end-to-end issue, each a different way of not being video."""
+    import cv2
+
+    from resources.video import write_h264
+
+    folder.mkdir(parents=True, exist_ok=True)
+    bad = {
+        "zero_byte": folder / "empty.mp4",
+        "random_bytes": folder / "noise.mp4",
+        "truncated_mp4": folder / "truncated.mp4",
+        "text_file": folder / "notes.txt",
+        "still_image": folder / "frame.png",
+        "one_frame": folder / "one_frame.mp4",
+    }
+    bad["zero_byte"].write_bytes(b"")
+    bad["random_bytes"].write_bytes(np.random.default_rng(3).bytes(64_000))
+    data = good_mp4.read_bytes()
+    bad["truncated_mp4"].write_bytes(data[: len(data) // 2])
+    bad["text_file"].write_text("camera 3 log\nno video here\n" * 20)
+    cv2.imwrite(str(bad["still_image"]), np.full((48, 64, 3), 90, np.uint8))
+    write_h264(bad["one_frame"], [np.full((48, 64, 3), 120, np.uint8)], fps=10)
+    return bad
+
+
+@pytest.fixture
+def small_mp4(tmp_path, footage) -> Path:
+    """A real 3 s H.264 clip cut from the walkway footage."""
+    from resources.video import H264Writer, iter_frames
+
+    out = tmp_path / "walkway_3s.mp4"
+    with H264Writer(out, 768, 576, 10.0) as w:
+        for f in iter_frames(footage["vtest"], 0, 30):
+            w.write(f.decoded, f.time_s)
+    return out
+
+
+def copy_into(folder: Path, *paths: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for p in paths:
+        shutil.copy(p, folder / p.name)

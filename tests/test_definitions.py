@@ -1,0 +1,70 @@
+"""The code location: it validates, the five assets form one lineage, settings come from the env."""
+import dataclasses
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from dagster_project.resources import resources_for
+from resources.configurable import CuratorResource, EvaluatorResource
+from resources.curator import CurationSettings
+from resources.evaluator import EvaluationSettings
+
+REPO = Path(__file__).resolve().parent.parent
+CHAIN = ["raw_footage", "curated_clips", "transferred_variants", "evaluated_samples", "tokenized_shards"]
+
+
+def test_dagster_definitions_validate():
+    dagster = Path(sys.executable).parent / "dagster"
+    out = subprocess.run([str(dagster), "definitions", "validate", "-w", "workspace.yaml"], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "physical_ai_data_factory" in out.stdout + out.stderr
+
+
+def test_five_assets_form_one_lineage_with_a_blocking_check_each():
+    from dagster_project.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
+    assert keys == set(CHAIN)
+    for upstream, downstream in zip(CHAIN, CHAIN[1:]):
+        assert dg.AssetKey(upstream) in graph.get(dg.AssetKey(downstream)).parent_keys
+    checks = graph.asset_check_keys
+    assert {c.asset_key.to_user_string() for c in checks} == set(CHAIN)
+    assert all(graph.get_check_spec(c).blocking for c in checks)
+    assert defs.resolve_job_def("factory_job") is not None
+
+
+def test_settings_come_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("FACTORY_LAKE_ROOT", str(tmp_path / "elsewhere"))
+    monkeypatch.setenv("FACTORY_LANDING_DIR", str(tmp_path / "landing"))
+    monkeypatch.setenv("FACTORY_CURATOR_MIN_SHARPNESS", "20.5")
+    monkeypatch.setenv("FACTORY_TRANSFER_CONDITIONS", "night, fog")
+    monkeypatch.setenv("FACTORY_SIMULATOR_SCENES", "0")
+    res = resources_for("local")
+    assert res["lake"].root == str(tmp_path / "elsewhere")
+    assert res["landing"].path == str(tmp_path / "landing")
+    assert res["curator"].min_sharpness == 20.5 and res["curator"].curator().settings.min_sharpness == 20.5
+    assert res["transfer"].conditions == ["night", "fog"]
+    assert res["simulator"].scenes == 0
+
+
+def test_local_defaults_and_prod_requirements(monkeypatch):
+    for var in [v for v in os.environ if v.startswith("FACTORY_")]:
+        monkeypatch.delenv(var)
+    res = resources_for("local")
+    assert res["lake"].root == "./lake" and Path(res["landing"].path).name == "footage"
+    assert res["transfer"].backend == "procedural" and res["tokenizer"].backend == "dct"
+    with pytest.raises(ValueError, match="FACTORY_LAKE_ROOT"):
+        resources_for("prod")
+
+
+def test_resource_defaults_match_engine_defaults():
+    # The resources restate the engines' settings for Dagster's config system: they must not drift.
+    assert CuratorResource().curator().settings == CurationSettings()
+    assert EvaluatorResource().evaluator().settings == EvaluationSettings()
+    assert {f.name for f in dataclasses.fields(CurationSettings)} == set(CuratorResource.model_fields)
+    assert {f.name for f in dataclasses.fields(EvaluationSettings)} - {"black_level"} == set(EvaluatorResource.model_fields)

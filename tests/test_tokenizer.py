@@ -1,0 +1,58 @@
+"""The weight-free tokenizer and the shard packer."""
+import numpy as np
+import pytest
+
+from resources.tokenization import ShardPacker, split_of
+from resources.tokenizer import make_tokenizer
+from resources.tokenizer.base import psnr
+from resources.video import iter_frames
+
+
+def test_dct_tokenizer_round_trip(footage):
+    frames = np.stack([f.image for f in iter_frames(footage["megamind"], 0, 20)])
+    tok = make_tokenizer("dct")
+    out = tok.encode(frames)
+    assert out.tokens.dtype == np.int16
+    # 720x528 -> 256x184 on the 8x8x8 grid: ceil(20 / 8) cubes in time, 23 x 32 in space.
+    assert out.tokens.shape == (3, 23, 32, 3 * 20)  # 20 low-frequency coefficients for each of Y, Cr, Cb
+    recon = tok.decode(out)
+    assert recon.shape == frames.shape
+    assert psnr(frames, recon) > 20.0
+    assert frames.nbytes / len(out.token_bytes) > 20
+    assert "not a learned model" in tok.description
+
+
+def test_unknown_tokenizer_is_refused():
+    with pytest.raises(ValueError, match="unknown tokenizer"):
+        make_tokenizer("cosmos-imaginary")
+
+
+def _row(i: int, split: str, size: int) -> dict:
+    return {"token_id": f"{i:064x}", "split": split, "tokens": b"x" * size, "shard_id": None}
+
+
+def test_shards_are_bounded_by_rows_and_bytes():
+    packer = ShardPacker(max_rows=3, max_bytes=250)
+    sealed = [s for i in range(10) for s in packer.add(_row(i, "train", 100))] + list(packer.flush())
+    assert sum(len(s) for s in sealed) == 10
+    assert all(len(s) <= 3 and sum(len(r["tokens"]) for r in s) <= 250 for s in sealed)
+    assert all(len({r["shard_id"] for r in s}) == 1 for s in sealed)
+
+
+def test_shard_ids_depend_only_on_their_members():
+    def pack():
+        p = ShardPacker(max_rows=2, max_bytes=1 << 20)
+        return [s[0]["shard_id"] for i in range(4) for s in p.add(_row(i, "train" if i % 2 else "val", 10))] + [
+            s[0]["shard_id"] for s in p.flush()
+        ]
+
+    first, second = pack(), pack()
+    assert first == second and len(set(first)) == len(first)
+    assert all(sid.split("-")[0] in ("train", "val") for sid in first)
+
+
+def test_split_by_clip_hash_is_stable_and_near_the_fraction():
+    ids = [f"{i * 2654435761 % 2**32:08x}" + "0" * 56 for i in range(2000)]
+    splits = [split_of(i, 0.1) for i in ids]
+    assert splits == [split_of(i, 0.1) for i in ids]
+    assert 0.07 < splits.count("val") / len(splits) < 0.13
