@@ -1,0 +1,91 @@
+"""Curation throughput against a plain ffmpeg H.264 transcode of the same footage.
+
+Both sides decode the same files and encode H.264 with the same x264 settings (preset, crf,
+yuv420p, frames passed through so VFR footage is not padded). Curation also detects shots,
+scores every clip (sharpness, exposure, motion, pHash), dedups, and stores kept clips in a
+temporary lake. The two are interleaved, repeated, and the median of each is taken.
+
+    python bench/curate_vs_transcode.py [FILE ...]     # default: the bundled footage
+
+Prints one line per file, then one JSON object on the last line.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from resources.curation import curate_footage  # noqa: E402
+from resources.curator import CurationSettings, Curator  # noqa: E402
+from resources.ingest import IngestSettings, ingest_file  # noqa: E402
+from resources.lake import Lake  # noqa: E402
+from resources.video import probe  # noqa: E402
+
+REPEATS = 3
+BUNDLED = sorted((Path(__file__).resolve().parent.parent / "tests" / "data" / "footage").iterdir())
+
+
+def ffmpeg_seconds(path: Path, settings: CurationSettings, out_dir: Path) -> float:
+    cmd = [
+        "ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(path), "-map", "0:v:0", "-an",
+        "-c:v", "libx264", "-preset", settings.preset, "-crf", str(settings.crf), "-pix_fmt", "yuv420p",
+        "-fps_mode", "passthrough", str(out_dir / "ffmpeg.mp4"),
+    ]
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True)
+    return time.perf_counter() - start
+
+
+def curate_seconds(path: Path, settings: CurationSettings, work: Path) -> tuple[float, int]:
+    lake = Lake(str(work / f"lake-{time.monotonic_ns()}"))
+    footage, _ = ingest_file(lake, path, path.name, set(), IngestSettings())
+    start = time.perf_counter()
+    rows = curate_footage(lake, Curator(settings), footage, {})
+    elapsed = time.perf_counter() - start
+    shutil.rmtree(lake.root)
+    return elapsed, len(rows)
+
+
+def main(paths: list[Path]) -> dict:
+    if not shutil.which("ffmpeg"):
+        raise SystemExit("ffmpeg is not installed (make bench installs it)")
+    settings = CurationSettings()
+    total_frames, ours, theirs = 0, 0.0, 0.0
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        work = Path(tmp)
+        for path in paths:
+            frames = probe(path).frame_count
+            runs_ff, runs_cur = [], []
+            for _ in range(REPEATS):
+                runs_ff.append(ffmpeg_seconds(path, settings, work))
+                seconds, clips = curate_seconds(path, settings, work)
+                runs_cur.append(seconds)
+            ff, cur = statistics.median(runs_ff), statistics.median(runs_cur)
+            total_frames += frames
+            ours += cur
+            theirs += ff
+            print(f"{path.name:<28} {frames:>5} frames  curate {frames / cur:7.1f} fps ({clips} clips)  ffmpeg {frames / ff:7.1f} fps  ratio {ff / cur:.2f}")
+    result = {
+        "bench": "curate_vs_transcode",
+        "ratio": round(theirs / ours, 3),
+        "curate_fps": round(total_frames / ours, 1),
+        "ffmpeg_fps": round(total_frames / theirs, 1),
+        "frames": total_frames,
+        "files": [p.name for p in paths],
+        "x264": {"preset": settings.preset, "crf": settings.crf},
+        "repeats": REPEATS,
+        "target": 0.7,
+    }
+    print(json.dumps(result))
+    return result
+
+
+if __name__ == "__main__":
+    main([Path(p) for p in sys.argv[1:]] or BUNDLED)
