@@ -17,9 +17,12 @@ REPO = Path(__file__).resolve().parent.parent
 CHAIN = ["raw_footage", "curated_clips", "transferred_variants", "evaluated_samples", "tokenized_shards"]
 
 
-def test_dagster_definitions_validate():
+def test_dagster_definitions_validate(tmp_path):
     dagster = Path(sys.executable).parent / "dagster"
-    out = subprocess.run([str(dagster), "definitions", "validate", "-w", "workspace.yaml"], cwd=REPO, capture_output=True, text=True, timeout=300)
+    env = {**os.environ, "DAGSTER_HOME": str(tmp_path)}
+    out = subprocess.run(
+        [str(dagster), "definitions", "validate", "-w", "workspace.yaml"], cwd=REPO, env=env, capture_output=True, text=True, timeout=300
+    )
     assert out.returncode == 0, out.stdout + out.stderr
     assert "physical_ai_data_factory" in out.stdout + out.stderr
 
