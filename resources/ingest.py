@@ -12,6 +12,7 @@ from resources.blobs import sha256_file
 from resources.lake import Lake
 from resources.rejects import reject_row
 from resources.simulator import SimScene
+from resources.tables import row_key
 from resources.video import FootageError, probe
 
 STAGE = "raw_footage"
@@ -35,7 +36,10 @@ def landed_files(landing_dir: str | Path) -> Iterator[Path]:
 
 def ingest_file(lake: Lake, path: Path, source_uri: str, known: set[str], settings: IngestSettings, scene: SimScene | None = None) -> tuple[dict | None, dict | None]:
     """One file -> (raw_footage row, None) or (None, rejects row); (None, None) if already ingested."""
-    footage_id = sha256_file(path)
+    try:
+        footage_id = sha256_file(path)
+    except OSError as exc:
+        return None, reject_row(STAGE, row_key("unreadable", source_uri), "unreadable", f"file cannot be read ({exc.strerror or exc})", source_uri)
     if footage_id in known:
         return None, None
     try:
