@@ -1,4 +1,4 @@
-"""curated_clips: shots cut from raw footage, scored, filtered and deduplicated."""
+"""curated_clips: shots cut from raw footage, scored, filtered, captioned and deduplicated."""
 import collections
 
 import av
@@ -6,8 +6,9 @@ import dagster as dg
 import pyarrow.compute as pc
 
 from assets.publish import Publication, materialization, publish
-from resources.configurable import CuratorResource, LakeResource
-from resources.curation import curate_footage
+from resources.configurable import CaptionerResource, CuratorResource, EmbedderResource, LakeResource
+from resources.coverage import length_histogram
+from resources.curation import CurationEngines, KeptIndex, curate_footage
 from resources.rejects import reject_row
 
 
@@ -15,27 +16,28 @@ from resources.rejects import reject_row
     group_name="factory",
     deps=["raw_footage"],
     kinds={"delta", "pyscenedetect", "h264"},
-    description="Shots found by PySceneDetect (long shots cut into windows), each scored for sharpness, "
-    "exposure and motion and deduplicated by perceptual hash. Kept clips are H.264 MP4 blobs; dropped "
-    "clips stay as rows with the reason.",
+    description="Shots found by PySceneDetect (or fixed windows), long shots cut into windows, frames at cuts "
+    "trimmed. Each clip is scored (sharpness, exposure, motion, black and frozen frames), captioned, "
+    "embedded and deduplicated. Kept clips are H.264 MP4 blobs; dropped clips stay as rows with the reason.",
 )
-def curated_clips(context: dg.AssetExecutionContext, lake: LakeResource, curator: CuratorResource) -> dg.MaterializeResult:
+def curated_clips(
+    context: dg.AssetExecutionContext, lake: LakeResource, curator: CuratorResource, embedder: EmbedderResource, captioner: CaptionerResource
+) -> dg.MaterializeResult:
     store = lake.lake
-    engine = curator.curator()
+    engines = CurationEngines(curator.curator(), embedder.embedder, captioner.captioner, embedder.max_similarity)
     done = set(store.read("curated_clips", ["footage_id"]).column("footage_id").to_pylist())
     refused = store.read("rejects", ["stage", "subject_id"])
     done |= set(refused.filter(pc.equal(refused.column("stage"), "curated_clips")).column("subject_id").to_pylist())
-    kept = store.read("curated_clips", ["clip_id", "phash", "status"])
-    kept = kept.filter(pc.equal(kept.column("status"), "kept"))
-    kept_hashes = dict(zip(kept.column("clip_id").to_pylist(), kept.column("phash").to_pylist()))
-    pending = [r for r in store.read("raw_footage").to_pylist() if r["footage_id"] not in done]
+    kept = KeptIndex.from_table(store, engines.embedder.embedder_id)
+    # A fixed order, so dedup (first kept wins) decides the same way on every run and resume.
+    pending = sorted((r for r in store.read("raw_footage").to_pylist() if r["footage_id"] not in done), key=lambda r: r["footage_id"])
     pub = Publication("curated_clips")
     drops: collections.Counter[str] = collections.Counter()
+    flags: collections.Counter[str] = collections.Counter()
+    durations: list[float] = []
     for i, footage in enumerate(pending, 1):
-        # One commit per footage: a run stopped halfway keeps what it finished, and the
-        # rerun resumes with the footage it had not reached.
         try:
-            rows = curate_footage(store, engine, footage, kept_hashes)
+            rows = curate_footage(store, engines, footage, kept)
         except av.FFmpegError as exc:
             # Probing reads only the start of a file; damage further in shows up here. This
             # footage is refused with the decoder's words, and the rest of the batch goes on.
@@ -43,11 +45,24 @@ def curated_clips(context: dg.AssetExecutionContext, lake: LakeResource, curator
             publish(store, "curated_clips", [], [reject_row("curated_clips", footage["footage_id"], "decode_error", reason, footage["source_uri"])], into=pub)
             context.log.warning(f"curation of {footage['file_name']} refused: {reason}")
             continue
+        # One commit per footage: a run stopped halfway keeps what it finished, and the rerun
+        # resumes with the footage it had not reached.
         publish(store, "curated_clips", rows, into=pub)
-        drops.update(r["drop_reason"].split(":")[0] for r in rows if r["drop_reason"])
+        drops.update(r["drop_reason"].split(":")[0].split(" (")[0] for r in rows if r["drop_reason"])
+        flags.update(f for r in rows for f in r["flags"])
+        durations += [r["duration_s"] for r in rows]
         context.log.info(f"curated footage {i}/{len(pending)} ({footage['file_name']}): {len(rows)} clips, {sum(r['status'] == 'kept' for r in rows)} kept")
-    table = store.read("curated_clips", ["status"])
-    kept_total = pc.sum(pc.equal(table.column("status"), "kept")).as_py() or 0
+    status = store.read("curated_clips", ["status", "duration_s"])
+    kept_total = pc.sum(pc.equal(status.column("status"), "kept")).as_py() or 0
     return materialization(
-        store, pub, footage_curated=len(pending), clips_kept=kept_total, drop_reasons=dg.MetadataValue.json(dict(drops))
+        store,
+        pub,
+        footage_curated=len(pending),
+        clips_kept=kept_total,
+        clip_length_histogram=dg.MetadataValue.json(length_histogram(status.column("duration_s").to_pylist())),
+        clip_length_histogram_this_run=dg.MetadataValue.json(length_histogram(durations)),
+        drop_reasons=dg.MetadataValue.json(dict(drops)),
+        filter_flags=dg.MetadataValue.json(dict(flags)),
+        embedder=engines.embedder.embedder_id,
+        captioner=engines.captioner.captioner_id,
     )

@@ -38,7 +38,7 @@ def publish(lake: Lake, table: str, rows: list[dict], rejects: list[dict] | None
     if not gate.ok:
         raise dg.Failure(description=gate.report(), metadata={"failed_expectations": len(gate.table_failures), "batch_rows": batch.num_rows})
     all_rejects = list(rejects or []) + [
-        reject_row(table, r.key, r.expectation, r.reason, details=r.details) for r in gate.rejections
+        reject_row(table, r.key, r.expectation, r.reason, details=r.details, rule=r.rule) for r in gate.rejections
     ]
     if all_rejects:
         reject_batch = pa.Table.from_pylist(all_rejects, schema=REJECTS.schema)
@@ -50,6 +50,25 @@ def publish(lake: Lake, table: str, rows: list[dict], rejects: list[dict] | None
     pub.rows_inserted += commit.rows_inserted
     if commit.version is not None:
         pub.versions.append(commit.version)
+    return pub
+
+
+def publish_snapshot(lake: Lake, table: str, rows: list[dict]) -> Publication:
+    """Gate and commit a small derived table that is recomputed whole: matched rows are
+    updated in place, and a rerun over unchanged inputs commits nothing."""
+    spec = TABLES[table]
+    pub = Publication(table)
+    batch = pa.Table.from_pylist(rows, schema=spec.schema)
+    gate = validate_batch(table, batch, spec.key)
+    if not gate.ok or gate.rejections:
+        raise dg.Failure(description=gate.report() if not gate.ok else f"{table}: {len(gate.rejections)} rows failed row-level expectations")
+    current = {r[spec.key]: r for r in lake.read(table).to_pylist()}
+    changed = [r for r in batch.to_pylist() if current.get(r[spec.key]) != r]
+    if changed:
+        commit = lake.merge(table, pa.Table.from_pylist(changed, schema=spec.schema), update_existing=True)
+        pub.rows_inserted += commit.rows_inserted
+        if commit.version is not None:
+            pub.versions.append(commit.version)
     return pub
 
 

@@ -21,7 +21,7 @@ def tokenized_shards(context: dg.AssetExecutionContext, lake: LakeResource, toke
     done = store.keys("tokenized_shards")
     samples = store.read("evaluated_samples", ["sample_id", "sample_kind", "variant_id", "clip_id", "footage_id", "condition", "blob_key", "passed"])
     samples = [s for s in samples.filter(pc.equal(samples.column("passed"), True)).to_pylist() if token_id(tok, s["sample_id"]) not in done]
-    clips = {c["clip_id"]: c for c in store.read("curated_clips", ["clip_id", "sim_params", "duration_s", "width", "height"]).to_pylist()}
+    clips = {c["clip_id"]: c for c in store.read("curated_clips", ["clip_id", "caption"]).to_pylist()}
     packer = ShardPacker(tokenizer.shard_max_rows, tokenizer.shard_max_bytes)
     pub = Publication("tokenized_shards")
     psnrs, ratios, shards = [], [], 0

@@ -1,9 +1,9 @@
 """Curation throughput against a plain ffmpeg H.264 transcode of the same footage.
 
 Both sides decode the same files and encode H.264 with the same x264 settings (preset, crf,
-yuv420p, frames passed through so VFR footage is not padded). Curation also detects shots,
-scores every clip (sharpness, exposure, motion, pHash), dedups, and stores kept clips in a
-temporary lake. The two are interleaved, repeated, and the median of each is taken.
+x264 params, yuv420p, frames passed through so VFR footage is not padded). Curation also
+detects shots, runs every CPU filter (sharpness, exposure, motion, black and frozen frames),
+hashes, embeds and captions each clip, dedups, and stores kept clips in a temporary lake. The two are interleaved, repeated, and the median of each is taken.
 
     python bench/curate_vs_transcode.py [FILE ...]     # default: the bundled footage
 
@@ -22,11 +22,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from resources.curation import curate_footage  # noqa: E402
+from resources.captioner import TemplateCaptioner  # noqa: E402
+from resources.curation import CurationEngines, KeptIndex, curate_footage  # noqa: E402
 from resources.curator import CurationSettings, Curator  # noqa: E402
+from resources.embedder import DescriptorEmbedder  # noqa: E402
 from resources.ingest import IngestSettings, ingest_file  # noqa: E402
 from resources.lake import Lake  # noqa: E402
-from resources.video import probe  # noqa: E402
+from resources.video import X264_PARAMS, probe  # noqa: E402
 
 REPEATS = 3
 BUNDLED = sorted((Path(__file__).resolve().parent.parent / "tests" / "data" / "footage").iterdir())
@@ -35,7 +37,7 @@ BUNDLED = sorted((Path(__file__).resolve().parent.parent / "tests" / "data" / "f
 def ffmpeg_seconds(path: Path, settings: CurationSettings, out_dir: Path) -> float:
     cmd = [
         "ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(path), "-map", "0:v:0", "-an",
-        "-c:v", "libx264", "-preset", settings.preset, "-crf", str(settings.crf), "-pix_fmt", "yuv420p",
+        "-c:v", "libx264", "-preset", settings.preset, "-crf", str(settings.crf), "-x264-params", X264_PARAMS, "-pix_fmt", "yuv420p",
         "-fps_mode", "passthrough", str(out_dir / "ffmpeg.mp4"),
     ]
     start = time.perf_counter()
@@ -47,7 +49,8 @@ def curate_seconds(path: Path, settings: CurationSettings, work: Path) -> tuple[
     lake = Lake(str(work / f"lake-{time.monotonic_ns()}"))
     footage, _ = ingest_file(lake, path, path.name, set(), IngestSettings())
     start = time.perf_counter()
-    rows = curate_footage(lake, Curator(settings), footage, {})
+    engines = CurationEngines(Curator(settings), DescriptorEmbedder(), TemplateCaptioner(), max_similarity=0.995)
+    rows = curate_footage(lake, engines, footage, KeptIndex())
     elapsed = time.perf_counter() - start
     shutil.rmtree(lake.root)
     return elapsed, len(rows)
@@ -79,7 +82,7 @@ def main(paths: list[Path]) -> dict:
         "ffmpeg_fps": round(total_frames / theirs, 1),
         "frames": total_frames,
         "files": [p.name for p in paths],
-        "x264": {"preset": settings.preset, "crf": settings.crf},
+        "x264": {"preset": settings.preset, "crf": settings.crf, "params": X264_PARAMS},
         "repeats": REPEATS,
         "target": 0.7,
     }

@@ -76,10 +76,26 @@ def shards_hold_only_accepted_samples(lake: LakeResource, tokenizer: TokenizerRe
     return _result(bad, "token rows from unaccepted samples or oversized shards", tokens.num_rows)
 
 
+
+
+@dg.asset_check(asset="coverage_report", blocking=True, description="Each dimension of the coverage report accounts for every kept clip once.")
+def coverage_adds_up(lake: LakeResource) -> dg.AssetCheckResult:
+    store = lake.lake
+    clips = store.read("curated_clips", ["status"])
+    kept = pc.sum(pc.equal(clips.column("status"), "kept")).as_py() or 0
+    report = store.read("coverage_report", ["dimension", "clips"]).to_pylist()
+    totals: dict[str, int] = {}
+    for r in report:
+        totals[r["dimension"]] = totals.get(r["dimension"], 0) + r["clips"]
+    bad = [f"{dim}: {n} clips, {kept} kept" for dim, n in totals.items() if n != kept]
+    return _result(bad, "dimensions that do not add up to the kept clips", len(report))
+
+
 CHECKS = [
     raw_footage_blobs_exist,
     curated_clips_trace_to_footage,
     variants_match_their_clips,
     samples_are_consistent,
     shards_hold_only_accepted_samples,
+    coverage_adds_up,
 ]

@@ -1,6 +1,7 @@
 """The code location: assets, checks, jobs and the resources of this environment."""
 import dagster as dg
 
+from assets.coverage_report import coverage_report
 from assets.curated_clips import curated_clips
 from assets.evaluated_samples import evaluated_samples
 from assets.raw_footage import raw_footage
@@ -11,7 +12,7 @@ from dagster_project.jobs import factory_job
 from dagster_project.resources import resources_for
 
 defs = dg.Definitions(
-    assets=[raw_footage, curated_clips, transferred_variants, evaluated_samples, tokenized_shards],
+    assets=[raw_footage, curated_clips, coverage_report, transferred_variants, evaluated_samples, tokenized_shards],
     asset_checks=CHECKS,
     jobs=[factory_job],
     resources=resources_for(),

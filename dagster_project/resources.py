@@ -5,7 +5,9 @@ import dagster as dg
 
 from dagster_project.settings import DEMO_LANDING_DIR, env_overrides, environment
 from resources.configurable import (
+    CaptionerResource,
     CuratorResource,
+    EmbedderResource,
     EvaluatorResource,
     LakeResource,
     LandingZoneResource,
@@ -19,6 +21,8 @@ _RESOURCES: dict[str, type[dg.ConfigurableResource]] = {
     "landing": LandingZoneResource,
     "simulator": SimulatorResource,
     "curator": CuratorResource,
+    "embedder": EmbedderResource,
+    "captioner": CaptionerResource,
     "transfer": TransferResource,
     "evaluator": EvaluatorResource,
     "tokenizer": TokenizerResource,

@@ -25,7 +25,8 @@ logging.getLogger("great_expectations").setLevel(logging.WARNING)
 @dataclass(frozen=True)
 class RowRejection:
     key: str | None
-    expectation: str
+    expectation: str  # the expectation type, e.g. expect_column_values_to_not_be_null
+    rule: str  # the expectation with its arguments
     reason: str
     details: dict
 
@@ -129,7 +130,7 @@ def validate_batch(table: str, rows: pa.Table, key: str) -> GateResult:
                 row_key = item.get(key)
                 rejected_keys.add(row_key)
                 result.rejections.append(
-                    RowRejection(row_key, config.type, f"failed {_describe(config)}; row has {value}", {"kwargs": config.kwargs, "value": value})
+                    RowRejection(row_key, config.type, _describe(config), f"failed {_describe(config)}; row has {value}", {"kwargs": config.kwargs, "value": value})
                 )
         else:
             observed = res.result.get("observed_value", res.result.get("partial_unexpected_list"))

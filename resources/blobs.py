@@ -51,6 +51,11 @@ class BlobStore:
         )
         self.is_local = isinstance(self.fs, pafs.LocalFileSystem)
 
+    @property
+    def fs_base(self) -> str:
+        """The lake root as a path on ``self.fs``."""
+        return self._base
+
     def _path(self, key: str) -> str:
         return f"{self._base}/{key}"
 

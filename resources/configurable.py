@@ -5,7 +5,9 @@ from __future__ import annotations
 import dagster as dg
 from pydantic import PrivateAttr
 
+from resources.captioner import Captioner, make_captioner
 from resources.curator import CurationSettings, Curator
+from resources.embedder import Embedder, make_embedder
 from resources.evaluator import EvaluationSettings, Evaluator
 from resources.ingest import IngestSettings
 from resources.lake import Lake
@@ -53,8 +55,12 @@ class SimulatorResource(dg.ConfigurableResource):
 
 
 class CuratorResource(dg.ConfigurableResource):
+    """Splitting, filters and near-duplicate removal (see CurationSettings for each field)."""
+
     detector: str = "content"
     cut_threshold: float = 27.0
+    stride_s: float = 10.0
+    trim_frames: int = 1
     min_clip_s: float = 1.0
     max_clip_s: float = 10.0
     min_sharpness: float = 15.0
@@ -62,12 +68,51 @@ class CuratorResource(dg.ConfigurableResource):
     min_brightness: float = 12.0
     max_brightness: float = 245.0
     min_motion: float = 0.0005
+    black_level: float = 8.0
+    max_black_fraction: float = 0.2
+    frozen_epsilon: float = 0.0005
+    max_frozen_fraction: float = 0.5
+    score_only: list[str] = []
     dedup_max_distance: float = 4.0
     crf: int = 23
     preset: str = "veryfast"
 
     def curator(self) -> Curator:
-        return Curator(CurationSettings(**self.model_dump()))
+        return Curator(CurationSettings(**{**self.model_dump(), "score_only": tuple(self.score_only)}))
+
+
+class EmbedderResource(dg.ConfigurableResource):
+    """Clip embeddings for semantic dedup: ``descriptor`` (no weights) or ``transformers``
+    (a vision model from ``model``: a local directory or a hub id at ``revision``)."""
+
+    backend: str = "descriptor"
+    model: str | None = None
+    revision: str | None = None
+    device: str = "cpu"
+    max_similarity: float = 0.995  # cosine; distinct 5 s windows of one static camera reach 0.992
+    _embedder: Embedder | None = PrivateAttr(default=None)
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:  # a model is loaded once per process
+            self._embedder = make_embedder(self.backend, self.model, self.revision, self.device)
+        return self._embedder
+
+
+class CaptionerResource(dg.ConfigurableResource):
+    """Clip captions: ``template`` (no weights) or ``vlm`` (a vision-language model)."""
+
+    backend: str = "template"
+    model: str | None = None
+    revision: str | None = None
+    device: str = "cpu"
+    _captioner: Captioner | None = PrivateAttr(default=None)
+
+    @property
+    def captioner(self) -> Captioner:
+        if self._captioner is None:
+            self._captioner = make_captioner(self.backend, self.model, self.revision, self.device)
+        return self._captioner
 
 
 class TransferResource(dg.ConfigurableResource):

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.dataset as ds
+import pyarrow.fs as pafs
 from deltalake import DeltaTable, write_deltalake
 from deltalake.exceptions import CommitFailedError, TableNotFoundError
 
@@ -60,6 +62,13 @@ class Lake:
         dt = self.delta_table(name)
         return None if dt is None else dt.version()
 
+    def dataset(self, dt: DeltaTable, name: str) -> ds.Dataset:
+        # Read the snapshot's files through pyarrow's own filesystem (local or S3): the
+        # filesystem wrapper delta-rs supplies by default aborts the interpreter at exit
+        # (seen with deltalake 1.6.6 and pyarrow 26).
+        fs = pafs.SubTreeFileSystem(f"{self.blobs.fs_base}/tables/{name}", self.blobs.fs)
+        return dt.to_pyarrow_dataset(filesystem=fs)
+
     def read(self, name: str, columns: list[str] | None = None, version: int | None = None) -> pa.Table:
         """A table (or some of its columns) as Arrow; an empty table when it does not exist yet."""
         dt = self.delta_table(name, version)
@@ -67,7 +76,7 @@ class Lake:
         if dt is None:
             schema = spec.schema if columns is None else pa.schema([spec.schema.field(c) for c in columns])
             return schema.empty_table()
-        return dt.to_pyarrow_dataset().to_table(columns=columns)
+        return self.dataset(dt, name).to_table(columns=columns)
 
     def iter_batches(
         self, name: str, columns: list[str] | None = None, filter: pc.Expression | None = None, batch_size: int = 64
@@ -76,7 +85,7 @@ class Lake:
         dt = self.delta_table(name)
         if dt is None:
             return
-        yield from dt.to_pyarrow_dataset().to_batches(columns=columns, filter=filter, batch_size=batch_size)
+        yield from self.dataset(dt, name).to_batches(columns=columns, filter=filter, batch_size=batch_size)
 
     def keys(self, name: str, column: str | None = None) -> set[str]:
         column = column or TABLES[name].key
@@ -84,7 +93,7 @@ class Lake:
 
     def row_count(self, name: str) -> int:
         dt = self.delta_table(name)
-        return 0 if dt is None else dt.to_pyarrow_dataset().count_rows()
+        return 0 if dt is None else self.dataset(dt, name).count_rows()
 
     # -- writing ---------------------------------------------------------------------------
     def merge(self, name: str, rows: pa.Table, update_existing: bool = False) -> CommitInfo:

@@ -7,10 +7,13 @@ from datetime import datetime, timezone
 from resources.tables import row_key
 
 
-def reject_row(stage: str, subject_id: str | None, reason_code: str, reason: str, source_uri: str | None = None, details: dict | None = None) -> dict:
-    """One rejection, keyed by (stage, subject, reason) so the same refusal is recorded once."""
+def reject_row(
+    stage: str, subject_id: str | None, reason_code: str, reason: str, source_uri: str | None = None, details: dict | None = None, rule: str = ""
+) -> dict:
+    """One rejection, keyed by (stage, subject, reason code, rule) so the same refusal is
+    recorded once; ``rule`` tells apart two failures of one kind (not-null on two columns)."""
     return {
-        "reject_id": row_key("reject", stage, subject_id, reason_code),
+        "reject_id": row_key("reject", stage, subject_id, reason_code, rule),
         "stage": stage,
         "subject_id": subject_id,
         "source_uri": source_uri,

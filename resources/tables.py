@@ -86,11 +86,23 @@ CURATED_CLIPS = TableSpec(
             ("fps", pa.float64()),
             ("status", pa.string()),  # kept | dropped
             ("drop_reason", pa.string()),
+            ("flags", pa.list_(pa.string())),  # filters failed (dropping or score-only)
             ("duplicate_of", pa.string()),
+            ("similarity", pa.float64()),  # cosine similarity to the closest clip kept before it
             ("sharpness", pa.float64()),
             ("brightness", pa.float64()),
             ("clipped_fraction", pa.float64()),
             ("motion", pa.float64()),
+            ("black_fraction", pa.float64()),
+            ("frozen_fraction", pa.float64()),
+            ("time_of_day", pa.string()),
+            ("weather", pa.string()),
+            ("motion_level", pa.string()),
+            ("scene_type", pa.string()),
+            ("caption", pa.string()),
+            ("captioner", pa.string()),
+            ("embedding", pa.list_(pa.float32())),
+            ("embedder", pa.string()),
             ("phash", pa.string()),
             ("blob_key", pa.string()),  # H.264 MP4; null for dropped clips
             ("size_bytes", pa.int64()),
@@ -179,6 +191,22 @@ TOKENIZED_SHARDS = TableSpec(
     "Accepted samples as tokens, in shards of bounded size, split train/val by clip hash.",
 )
 
+COVERAGE_REPORT = TableSpec(
+    "coverage_report",
+    "bucket_id",
+    pa.schema(
+        [
+            ("bucket_id", pa.string()),
+            ("dimension", pa.string()),  # time_of_day | weather | motion_level | source_kind | scene_type
+            ("value", pa.string()),
+            ("clips", pa.int64()),
+            ("share", pa.float64()),  # of kept clips
+            ("duration_s", pa.float64()),
+        ]
+    ),
+    "How the kept clips are spread over conditions: one row per (dimension, value).",
+)
+
 REJECTS = TableSpec(
     "rejects",
     "reject_id",
@@ -199,5 +227,5 @@ REJECTS = TableSpec(
 
 TABLES: dict[str, TableSpec] = {
     spec.name: spec
-    for spec in (RAW_FOOTAGE, CURATED_CLIPS, TRANSFERRED_VARIANTS, EVALUATED_SAMPLES, TOKENIZED_SHARDS, REJECTS)
+    for spec in (RAW_FOOTAGE, CURATED_CLIPS, TRANSFERRED_VARIANTS, EVALUATED_SAMPLES, TOKENIZED_SHARDS, COVERAGE_REPORT, REJECTS)
 }

@@ -1,7 +1,6 @@
 """Accepted evaluated_samples rows -> tokenized_shards rows, in shards of bounded size."""
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 
 from resources.lake import Lake
@@ -20,14 +19,10 @@ def token_id(tokenizer: Tokenizer, sample_id: str) -> str:
 
 
 def caption(sample: dict, clip: dict) -> str:
-    """A plain description from what is known (source, scene, condition); VLM captions come later."""
-    if clip.get("sim_params"):
-        params = json.loads(clip["sim_params"])
-        what = f"simulated {params['scene_type']} scene with {len(params['objects'])} objects"
-    else:
-        what = "real footage"
-    condition = "original conditions" if sample["sample_kind"] == "original" else f"re-rendered as {sample['condition']}"
-    return f"{what}, {clip['duration_s']:.1f} s at {clip['width']}x{clip['height']}, {condition}"
+    """The clip's caption, with the condition the sample was re-rendered under."""
+    if sample["sample_kind"] == "original":
+        return clip["caption"]
+    return f"{clip['caption']} Re-rendered as {sample['condition']}."
 
 
 def tokenize_sample(lake: Lake, tokenizer: Tokenizer, sample: dict, clip: dict, val_fraction: float) -> dict:

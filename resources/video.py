@@ -18,6 +18,11 @@ import numpy as np
 _IMAGE_DEMUXERS = {"image2", "png_pipe", "jpeg_pipe", "bmp_pipe", "webp_pipe", "tiff_pipe", "gif_pipe", "jpegxl_pipe"}
 _IMAGE_MAGIC = {b"\x89PNG": "PNG", b"\xff\xd8\xff": "JPEG", b"BM": "BMP", b"GIF8": "GIF", b"RIFF": None}
 TIME_BASE = Fraction(1, 90000)  # MPEG's clock: exact for every common frame rate
+# The libx264 bundled with PyAV (core 165) reads uninitialised memory in its macroblock-tree
+# rate control (valgrind memcheck shows it), so the same frames encoded in different
+# processes came out as different bytes. Without mbtree valgrind is clean and encodes repeat,
+# which content-addressed blobs and resumable runs rely on. Costs a few % of bitrate.
+X264_PARAMS = "mbtree=0"
 T = TypeVar("T")
 # Limited-range (TV) 4:2:0 to full range, as tables for cv2.LUT.
 _LUMA_FULL = np.clip((np.arange(256) - 16) * 255 / 219, 0, 255).astype(np.uint8)
@@ -194,8 +199,12 @@ class H264Writer:
         self._stream.pix_fmt = "yuv420p"
         self._stream.time_base = TIME_BASE
         self._stream.codec_context.time_base = TIME_BASE
-        self._stream.options = {"crf": str(crf), "preset": preset}
-        self._stream.codec_context.thread_count = 0  # as many as x264 wants, like the ffmpeg CLI
+        self._stream.options = {"crf": str(crf), "preset": preset, "x264-params": X264_PARAMS}
+        # Frame threads, as many as x264 wants (like the ffmpeg CLI). PyAV's default here is
+        # sliced threads, whose output was seen to differ between identical runs; x264's frame
+        # threading is deterministic, so the same clip always encodes to the same bytes.
+        self._stream.codec_context.thread_type = "FRAME"
+        self._stream.codec_context.thread_count = 0
         self._frame_period = 1 / float(rate)
         self._last_pts = -1
         self.frames_written = 0
@@ -217,6 +226,9 @@ class H264Writer:
             frame = image
             if (frame.format.name, frame.width, frame.height) != ("yuv420p", self.width, self.height):
                 frame = frame.reformat(width=self.width, height=self.height, format="yuv420p")
+            # A decoded frame carries the source's picture type, and libx264 obeys it: let the
+            # encoder choose its own I/P/B frames.
+            frame.pict_type = 0
         else:
             frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image[: self.height, : self.width]), format="bgr24")
         frame.pts, frame.time_base = pts, TIME_BASE

@@ -32,11 +32,12 @@ def test_five_assets_form_one_lineage_with_a_blocking_check_each():
 
     graph = defs.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
-    assert keys == set(CHAIN)
+    assert keys == set(CHAIN) | {"coverage_report"}
+    assert dg.AssetKey("curated_clips") in graph.get(dg.AssetKey("coverage_report")).parent_keys
     for upstream, downstream in zip(CHAIN, CHAIN[1:]):
         assert dg.AssetKey(upstream) in graph.get(dg.AssetKey(downstream)).parent_keys
     checks = graph.asset_check_keys
-    assert {c.asset_key.to_user_string() for c in checks} == set(CHAIN)
+    assert set(CHAIN) <= {c.asset_key.to_user_string() for c in checks}
     assert all(graph.get_check_spec(c).blocking for c in checks)
     assert defs.resolve_job_def("factory_job") is not None
 
@@ -70,4 +71,5 @@ def test_resource_defaults_match_engine_defaults():
     assert CuratorResource().curator().settings == CurationSettings()
     assert EvaluatorResource().evaluator().settings == EvaluationSettings()
     assert {f.name for f in dataclasses.fields(CurationSettings)} == set(CuratorResource.model_fields)
+    assert CuratorResource(score_only=["frozen"]).curator().settings.score_only == ("frozen",)
     assert {f.name for f in dataclasses.fields(EvaluationSettings)} - {"black_level"} == set(EvaluatorResource.model_fields)

@@ -14,7 +14,9 @@ def _clip(i: int, **overrides) -> dict:
     row.update(
         clip_id=f"{i:064x}", footage_id="f" * 64, source_kind="real", clip_index=i, start_frame=10 * i, end_frame=10 * i + 10,
         num_frames=10, start_s=float(i), duration_s=1.0, width=64, height=48, fps=10.0, status="kept", sharpness=50.0,
-        brightness=100.0, clipped_fraction=0.01, motion=0.01, phash="0" * 16, curator_version="test",
+        brightness=100.0, clipped_fraction=0.01, motion=0.01, black_fraction=0.0, frozen_fraction=0.0, phash="0" * 16,
+        curator_version="test", flags=[], time_of_day="day", weather="unknown", motion_level="slow", scene_type="unknown",
+        caption="a clip", captioner="template-v1", embedding=[1.0, 0.0], embedder="test",
     )
     row.update(overrides)
     return row
@@ -50,6 +52,13 @@ def test_table_level_failure_leaves_the_delta_version_unchanged(lake):
     assert "not committed" in err.value.description
     assert lake.version("curated_clips") == before and lake.row_count("curated_clips") == 2
     assert lake.version("rejects") is None  # nothing at all was written
+
+
+def test_one_row_failing_two_rules_of_one_kind_is_rejected_twice(lake):
+    pub = publish(lake, "curated_clips", [_clip(0, caption=None, motion=None)])
+    assert pub.rows_inserted == 0 and pub.rejects_inserted == 2
+    reasons = sorted(r["reason"] for r in lake.read("rejects").to_pylist())
+    assert "column='caption'" in reasons[0] and "column='motion'" in reasons[1]
 
 
 def test_validation_result_splits_rows(lake):

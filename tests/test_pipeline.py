@@ -4,6 +4,7 @@ import dagster as dg
 import pyarrow.compute as pc
 import pytest
 
+from assets.coverage_report import coverage_report
 from assets.curated_clips import curated_clips
 from assets.evaluated_samples import evaluated_samples
 from assets.raw_footage import raw_footage
@@ -11,7 +12,9 @@ from assets.tokenized_shards import tokenized_shards
 from assets.transferred_variants import transferred_variants
 from dagster_project.checks import CHECKS
 from resources.configurable import (
+    CaptionerResource,
     CuratorResource,
+    EmbedderResource,
     EvaluatorResource,
     LakeResource,
     LandingZoneResource,
@@ -21,7 +24,7 @@ from resources.configurable import (
 )
 from tests.conftest import copy_into, make_bad_inputs
 
-TABLES = ["raw_footage", "curated_clips", "transferred_variants", "evaluated_samples", "tokenized_shards"]
+TABLES = ["raw_footage", "curated_clips", "coverage_report", "transferred_variants", "evaluated_samples", "tokenized_shards"]
 
 
 @pytest.fixture(scope="module")
@@ -43,11 +46,13 @@ def factory(tmp_path_factory, footage):
         "landing": LandingZoneResource(path=str(landing)),
         "simulator": SimulatorResource(scenes=1, width=160, height=120, num_frames=20),
         "curator": CuratorResource(),
+        "embedder": EmbedderResource(),
+        "captioner": CaptionerResource(),
         "transfer": TransferResource(conditions=["night", "fog", "rain", "snow"]),
         "evaluator": EvaluatorResource(),
         "tokenizer": TokenizerResource(shard_max_rows=8),
     }
-    assets = [raw_footage, curated_clips, transferred_variants, evaluated_samples, tokenized_shards]
+    assets = [raw_footage, curated_clips, coverage_report, transferred_variants, evaluated_samples, tokenized_shards]
     first = dg.materialize(assets + CHECKS, resources=resources)
     lake = resources["lake"].lake
     counts = {t: lake.row_count(t) for t in TABLES + ["rejects"]}
@@ -60,7 +65,7 @@ def test_every_table_is_materialized_with_its_checks_passing(factory):
     result = factory["first"]
     assert result.success
     evaluations = result.get_asset_check_evaluations()
-    assert len(evaluations) == 5 and all(e.passed for e in evaluations)
+    assert len(evaluations) == 6 and all(e.passed for e in evaluations)
     for t in TABLES:
         assert factory["counts"][t] > 0, t
 
@@ -145,6 +150,23 @@ def test_tokens_only_from_accepted_samples_in_bounded_shards(factory):
     md = {e.asset_key.path[-1]: e.materialization.metadata for e in factory["first"].get_asset_materialization_events()}
     assert md["tokenized_shards"]["mean_recon_psnr_db"].value > 15
     assert md["tokenized_shards"]["mean_compression_ratio"].value > 10
+
+
+def test_coverage_report_counts_kept_clips_per_condition(factory):
+    lake = factory["lake"]
+    clips = lake.read("curated_clips", ["status", "source_kind", "time_of_day"]).to_pylist()
+    kept = [c for c in clips if c["status"] == "kept"]
+    report = {(r["dimension"], r["value"]): r for r in lake.read("coverage_report").to_pylist()}
+    for dim in ("source_kind", "time_of_day"):
+        for value in {c[dim] for c in kept}:
+            n = sum(c[dim] == value for c in kept)
+            assert report[(dim, value)]["clips"] == n and abs(report[(dim, value)]["share"] - n / len(kept)) < 1e-9
+    assert report[("source_kind", "sim")]["clips"] >= 1
+    md = {e.asset_key.path[-1]: e.materialization.metadata for e in factory["first"].get_asset_materialization_events()}
+    assert md["coverage_report"]["coverage_plot"].value.startswith("![coverage of kept clips](data:image/png;base64,")
+    assert len(md["coverage_report"]["coverage"].value.records) == len(report)
+    hist = md["curated_clips"]["clip_length_histogram"].value
+    assert sum(hist.values()) == len(clips)
 
 
 def test_second_run_adds_no_rows_and_no_versions(factory):

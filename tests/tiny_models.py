@@ -1,0 +1,53 @@
+"""Tiny randomly initialised models built with the real transformers classes and saved with
+``save_pretrained``: the backends load them back through the same ``from_pretrained`` path
+production uses with a hub id or a local checkpoint. No hub is reachable here."""
+from __future__ import annotations
+
+from pathlib import Path
+
+CAPTION_WORD = "road"
+_VOCAB = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + "a the road car person night day scene walking street camera video of".split()
+
+
+def save_tiny_clip(folder: Path) -> Path:
+    from transformers import CLIPConfig, CLIPImageProcessor, CLIPModel
+
+    torch_seed()
+    config = CLIPConfig(
+        text_config=dict(vocab_size=len(_VOCAB), hidden_size=32, intermediate_size=37, num_hidden_layers=1, num_attention_heads=4, max_position_embeddings=32),
+        vision_config=dict(hidden_size=32, intermediate_size=37, num_hidden_layers=2, num_attention_heads=4, image_size=32, patch_size=8),
+        projection_dim=16,
+    )
+    CLIPModel(config).save_pretrained(folder)
+    CLIPImageProcessor(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}).save_pretrained(folder)
+    return folder
+
+
+def save_tiny_blip(folder: Path) -> Path:
+    import torch
+    from transformers import BertTokenizer, BlipConfig, BlipForConditionalGeneration, BlipImageProcessor, BlipProcessor
+
+    torch_seed()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "vocab.txt").write_text("\n".join(_VOCAB))
+    config = BlipConfig(
+        vision_config=dict(hidden_size=32, intermediate_size=37, num_hidden_layers=1, num_attention_heads=4, image_size=32, patch_size=8),
+        text_config=dict(
+            vocab_size=len(_VOCAB), hidden_size=32, intermediate_size=37, num_hidden_layers=1, num_attention_heads=4,
+            max_position_embeddings=64, bos_token_id=2, sep_token_id=3, pad_token_id=0,
+        ),
+    )
+    model = BlipForConditionalGeneration(config)
+    # Random weights say nothing in particular; tilt the output layer towards one word so a
+    # test can see that generated tokens come back as the caption's text.
+    with torch.no_grad():
+        model.text_decoder.get_output_embeddings().bias[_VOCAB.index(CAPTION_WORD)] += 20.0
+    model.save_pretrained(folder)
+    BlipProcessor(image_processor=BlipImageProcessor(size={"height": 32, "width": 32}), tokenizer=BertTokenizer(str(folder / "vocab.txt"))).save_pretrained(folder)
+    return folder
+
+
+def torch_seed() -> None:
+    import torch
+
+    torch.manual_seed(0)
