@@ -133,14 +133,39 @@ class TransferResource(dg.ConfigurableResource):
 
 
 class EvaluatorResource(dg.ConfigurableResource):
-    min_edge_f1: float = 0.35
+    """Check thresholds (see EvaluationSettings), and optional model backends: a VLM critic
+    (``critic_model``) and a depth estimator (``depth_model``), each a local directory or hub id."""
+
+    min_edge_f1: float = 0.28
     min_blur_ssim: float = 0.75
     max_flicker: float = 0.03
     max_black_fraction: float = 0.2
     max_extra_clipped: float = 0.25
+    min_hallucination_score: float = 0.682
+    min_kept_motion: float = 0.4
+    max_warp_error: float = 0.12
+    max_extra_frozen: float = 0.15
+    max_misalignment_px: float = 4.0
+    min_adherence: float = 0.5
+    min_seg_miou_ratio: float = 0.75
+    max_depth_si_rmse: float = 0.5
+    min_critic: float = 0.5
+    critic_model: str | None = None
+    depth_model: str | None = None
+    device: str = "cpu"
+    _evaluator: Evaluator | None = PrivateAttr(default=None)
 
     def evaluator(self) -> Evaluator:
-        return Evaluator(EvaluationSettings(**self.model_dump()))
+        if self._evaluator is None:  # models load once per process
+            from resources.critic import make_critic, make_depth_estimator
+
+            settings = {k: v for k, v in self.model_dump().items() if k in EvaluationSettings.__dataclass_fields__}
+            self._evaluator = Evaluator(
+                EvaluationSettings(**settings),
+                critic=make_critic(self.critic_model, self.device) if self.critic_model else None,
+                depth_estimator=make_depth_estimator(self.depth_model, self.device) if self.depth_model else None,
+            )
+        return self._evaluator
 
 
 class TokenizerResource(dg.ConfigurableResource):

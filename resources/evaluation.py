@@ -1,8 +1,11 @@
 """A clip and its variants -> evaluated_samples rows: every sample scored against its source."""
 from __future__ import annotations
 
-from resources.evaluator import EVALUATOR_VERSION, Evaluator, verdict
+import av
+
+from resources.evaluator import EVALUATOR_VERSION, INTEGRITY, CheckResult, Evaluator, verdict
 from resources.lake import Lake
+from resources.simulator import load_npz
 from resources.tables import row_key
 from resources.video import read_frames
 
@@ -16,19 +19,31 @@ def _frames(lake: Lake, key: str):
         return read_frames(path)
 
 
+def _truth(lake: Lake, key: str | None, shape: tuple[int, int]):
+    if not key:
+        return None
+    return load_npz(lake.blobs.read_bytes(key))[:, : shape[0], : shape[1]]
+
+
 def evaluate_clip(lake: Lake, evaluator: Evaluator, clip: dict, variants: list[dict], done: set[str]) -> list[dict]:
     """Score the original clip and each of its variants not yet evaluated (source decoded once)."""
-    subjects = [("original", None, clip["blob_key"], "original", "source")] + [
+    subjects = [("original", None, clip["blob_key"], None, "source")] + [
         ("variant", v["variant_id"], v["blob_key"], v["condition"], v["backend"]) for v in variants
     ]
     todo = [s for s in subjects if sample_id(s[1] or clip["clip_id"]) not in done]
     if not todo:
         return []
     source = _frames(lake, clip["blob_key"])
+    seg = _truth(lake, clip.get("seg_blob_key"), source.shape[1:3])
+    depth = _truth(lake, clip.get("depth_blob_key"), source.shape[1:3])
     rows = []
     for kind, vid, blob_key, condition, backend in todo:
-        frames = source if kind == "original" else _frames(lake, blob_key)
-        checks = evaluator.evaluate(source, frames)
+        try:
+            frames = source if kind == "original" else _frames(lake, blob_key)
+            checks = evaluator.evaluate(source, frames, condition, seg, depth)
+        except (av.FFmpegError, ValueError):
+            # A variant that cannot be decoded fails visual integrity; it does not stop the run.
+            checks = [CheckResult("decodable", INTEGRITY, 0.0, 1.0, ">=", True, False)]
         passed, reasons = verdict(checks)
         rows.append(
             {
@@ -37,7 +52,7 @@ def evaluate_clip(lake: Lake, evaluator: Evaluator, clip: dict, variants: list[d
                 "variant_id": vid,
                 "clip_id": clip["clip_id"],
                 "footage_id": clip["footage_id"],
-                "condition": condition,
+                "condition": condition or "original",
                 "backend": backend,
                 "blob_key": blob_key,
                 "checks": [c.as_row() for c in checks],

@@ -1,8 +1,11 @@
 """The evaluator: score a sample (variant or original clip) against its source clip.
 
 Each check yields (name, category, score, threshold, comparison, passed), in the four
-categories NVIDIA's HUE framework uses. The control-fidelity metrics are the Cosmos
-cookbook's (Canny-edge F1, blur-SSIM); the rest are classical measures that need no weights.
+categories of NVIDIA's HUE framework. Control fidelity uses the Cosmos cookbook's metrics
+(Canny-edge F1, blur-SSIM, and against sim ground truth segmentation mIoU and depth
+scale-invariant RMSE); hallucination follows cosmos-evaluator (dynamic pixels of the
+variant with no motion counterpart in the source). Everything here needs no weights; a VLM
+critic and a depth estimator plug in through ``resources.critic``.
 """
 from __future__ import annotations
 
@@ -11,18 +14,29 @@ from dataclasses import asdict, dataclass
 import cv2
 import numpy as np
 
-EVALUATOR_VERSION = "classical-1"
+from resources.adherence import adherence
+
+EVALUATOR_VERSION = "classical-2"
 SEMANTIC, PHYSICAL, GEOMETRIC, INTEGRITY = "semantic_alignment", "physical_laws", "geometric_reasoning", "visual_integrity"
 _ANALYSIS_WIDTH = 256
 
 
 @dataclass(frozen=True)
 class EvaluationSettings:
-    min_edge_f1: float = 0.35
+    min_edge_f1: float = 0.28  # dense fog on a dark scene keeps ~0.3 of the edges
     min_blur_ssim: float = 0.75  # unrelated layouts of the same footage score ~0.66-0.68
     max_flicker: float = 0.03
     max_black_fraction: float = 0.2
     max_extra_clipped: float = 0.25  # share of pixels clipped in the sample but not the source
+    min_hallucination_score: float = 0.682  # cosmos-evaluator's default pass mark
+    min_kept_motion: float = 0.4  # share of the source's motion the variant still shows (fog hides some)
+    max_warp_error: float = 0.12  # excess error of the variant warped along the source's flow
+    max_extra_frozen: float = 0.15  # share of frames frozen in the sample but not the source
+    max_misalignment_px: float = 4.0  # corner displacement of the best similarity warp, 256 px wide
+    min_adherence: float = 0.5
+    min_seg_miou_ratio: float = 0.75  # variant mIoU / source mIoU; good variants >= 0.77, removed objects <= 0.71
+    max_depth_si_rmse: float = 0.5
+    min_critic: float = 0.5
     black_level: float = 6.0  # a frame whose mean is below this is black
 
 
@@ -45,12 +59,23 @@ def _check(name: str, category: str, score: float, threshold: float, comparison:
     return CheckResult(name, category, float(score), float(threshold), comparison, required, ok)
 
 
+def _size(h: int, w: int, width: int = _ANALYSIS_WIDTH) -> tuple[int, int]:
+    scale = min(1.0, width / w)
+    return max(8, round(w * scale)), max(8, round(h * scale))
+
+
+def colour_frames(frames: np.ndarray, width: int = _ANALYSIS_WIDTH) -> np.ndarray:
+    """BGR frames at most ``width`` px wide (bounded memory for every check)."""
+    size = _size(*frames.shape[1:3], width)
+    return np.stack([cv2.resize(f, size, interpolation=cv2.INTER_AREA) for f in frames])
+
+
 def analysis_frames(frames: np.ndarray) -> np.ndarray:
-    """Grey frames at most 256 px wide: what every check looks at (bounded memory)."""
-    t_n, h, w = frames.shape[:3]
-    scale = min(1.0, _ANALYSIS_WIDTH / w)
-    size = (max(8, round(w * scale)), max(8, round(h * scale)))
-    return np.stack([cv2.resize(cv2.cvtColor(f, cv2.COLOR_BGR2GRAY), size, interpolation=cv2.INTER_AREA) for f in frames])
+    """Grey frames at most 256 px wide."""
+    if frames.ndim == 4:
+        frames = colour_frames(frames)
+        return np.stack([cv2.cvtColor(f, cv2.COLOR_BGR2GRAY) for f in frames])
+    return frames
 
 
 def _edges(grey: np.ndarray) -> np.ndarray:
@@ -94,12 +119,7 @@ def _ssim(a: np.ndarray, b: np.ndarray) -> float:
 
 def blur_ssim(src: np.ndarray, var: np.ndarray, sigma: float = 3.0) -> float:
     """SSIM of heavily blurred, contrast-standardised frames: does the coarse layout survive?"""
-    scores = []
-    for a, b in zip(src, var):
-        ba = cv2.GaussianBlur(_standardise(a), (0, 0), sigma)
-        bb = cv2.GaussianBlur(_standardise(b), (0, 0), sigma)
-        scores.append(_ssim(ba, bb))
-    return float(np.mean(scores))
+    return float(np.mean([_ssim(cv2.GaussianBlur(_standardise(a), (0, 0), sigma), cv2.GaussianBlur(_standardise(b), (0, 0), sigma)) for a, b in zip(src, var)]))
 
 
 def flicker(src: np.ndarray, var: np.ndarray) -> float:
@@ -108,44 +128,211 @@ def flicker(src: np.ndarray, var: np.ndarray) -> float:
         return 0.0
     ms, mv = src.reshape(len(src), -1).mean(1), var.reshape(len(var), -1).mean(1)
     gain = mv.mean() / max(1e-6, ms.mean())
-    excess = np.abs(np.diff(mv) - gain * np.diff(ms))
-    return float(excess.mean() / max(1.0, mv.mean()))
+    return float(np.abs(np.diff(mv) - gain * np.diff(ms)).mean() / max(1.0, mv.mean()))
+
+
+def _dynamic(frames: np.ndarray) -> np.ndarray:
+    """Where each frame changed from the previous one, at the scale of objects: frames are
+    contrast-standardised and blurred, and thin or tiny changes (rain streaks, snowflakes,
+    sensor noise) are opened away."""
+    std = np.stack([cv2.GaussianBlur(_standardise(_without_overlays(f)), (0, 0), 1.5) for f in frames])
+    diff = np.abs(np.diff(std, axis=0)) > 18.0
+    kernel = np.ones((3, 3), np.uint8)
+    return np.stack([cv2.morphologyEx(d.astype(np.uint8), cv2.MORPH_OPEN, kernel) > 0 for d in diff])
+
+
+def hallucination_score(src: np.ndarray, var: np.ndarray, tolerance_px: int = 3) -> float:
+    """Share of the variant's dynamic pixels that have a motion counterpart in the source
+    (1.0: nothing invented). cosmos-evaluator's hallucination check, weight-free."""
+    if len(var) < 2:
+        return 1.0
+    ds, dv = _dynamic(src), _dynamic(var)
+    kernel = np.ones((2 * tolerance_px + 1,) * 2, np.uint8)
+    near = np.stack([cv2.dilate(d.astype(np.uint8), kernel) > 0 for d in ds])
+    moving = int(dv.sum())
+    if moving < 0.0005 * dv.size:
+        return 1.0
+    return float((dv & near).sum() / moving)
+
+
+def missing_motion(src: np.ndarray, var: np.ndarray, tolerance_px: int = 3, black: float = 20.0) -> float:
+    """Share of the source's dynamic pixels with no counterpart in the variant: motion the
+    variant lost (frozen or removed objects). Only where the variant is not crushed to black:
+    a night scene may hide what moves in the dark, not what moves in the light."""
+    if len(var) < 2:
+        return 0.0
+    ds, dv = _dynamic(src), _dynamic(var)
+    visible = np.stack([cv2.blur(f, (9, 9)) > black for f in var[1:]])
+    ds &= visible
+    if int(ds.sum()) < 0.0005 * ds.size:
+        return 0.0
+    kernel = np.ones((2 * tolerance_px + 1,) * 2, np.uint8)
+    near = np.stack([cv2.dilate(d.astype(np.uint8), kernel) > 0 for d in dv])
+    return float(1.0 - (ds & near).sum() / ds.sum())
+
+
+def warp_error(src: np.ndarray, var: np.ndarray) -> float:
+    """How much worse the variant follows the source's optical flow than the source itself:
+    each frame is warped to the next along the source's flow and compared."""
+    if len(src) < 2:
+        return 0.0
+    errs_s, errs_v = [], []
+    h, w = src.shape[1:]
+    grid = np.dstack(np.meshgrid(np.arange(w), np.arange(h))).astype(np.float32)
+    for t in range(len(src) - 1):
+        flow = cv2.calcOpticalFlowFarneback(src[t + 1], src[t], None, 0.5, 3, 15, 3, 5, 1.2, 0)
+        maps = grid + flow
+        for frames, errs in ((src, errs_s), (var, errs_v)):
+            a, b = _standardise(frames[t]), _standardise(frames[t + 1])
+            warped = cv2.remap(a, maps[..., 0], maps[..., 1], cv2.INTER_LINEAR)
+            errs.append(float(np.abs(warped - b).mean()) / 255.0)
+    return float(np.mean(errs_v) - np.mean(errs_s))
+
+
+def frozen_fraction(frames: np.ndarray, epsilon: float = 0.1) -> float:
+    """Share of frames that repeat the previous one (on contrast-standardised frames, so a
+    dark rendering of a moving scene is not mistaken for a frozen one)."""
+    if len(frames) < 2:
+        return 0.0
+    std = np.stack([_standardise(f) for f in frames])
+    return float((np.abs(np.diff(std, axis=0)).mean(axis=(1, 2)) < epsilon).mean())
+
+
+def misalignment_px(src: np.ndarray, var: np.ndarray) -> float:
+    """How far the best similarity transform from source to variant moves the frame's corners
+    (px at analysis size; the worst of the frames looked at). Fitted by RANSAC to ORB keypoint
+    matches on contrast-equalised frames, so lighting and weather do not pass for motion.
+    0 when too few keypoints match to say (a hidden or inverted picture is other checks' job)."""
+    orb = cv2.ORB_create(nfeatures=600, fastThreshold=10)
+    clahe = cv2.createCLAHE(clipLimit=3.0, tileGridSize=(4, 4))
+    matcher = cv2.BFMatcher(cv2.NORM_HAMMING, crossCheck=True)
+    h, w = src.shape[1:]
+    corners = np.array([[0, 0, 1], [w, 0, 1], [0, h, 1], [w, h, 1]], np.float32).T
+    worst = 0.0
+    for a, b in zip(src, var):
+        ka, da = orb.detectAndCompute(clahe.apply(cv2.medianBlur(a, 3)), None)
+        kb, db = orb.detectAndCompute(clahe.apply(cv2.medianBlur(b, 3)), None)
+        if da is None or db is None:
+            continue
+        matches = matcher.match(da, db)
+        if len(matches) < 15:
+            continue
+        pa = np.float32([ka[m.queryIdx].pt for m in matches])
+        pb = np.float32([kb[m.trainIdx].pt for m in matches])
+        warp, inliers = cv2.estimateAffinePartial2D(pa, pb, method=cv2.RANSAC, ransacReprojThreshold=2.0)
+        if warp is None or int(inliers.sum()) < 12:
+            continue
+        moved = warp @ corners - corners[:2]
+        worst = max(worst, float(np.sqrt((moved**2).sum(0)).max()))
+    return worst
+
+
+def _without_overlays(frame: np.ndarray) -> np.ndarray:
+    """The frame with structures thinner than ~5 px (rain streaks, snowflakes, grain) opened
+    and closed away: weather is allowed to add those; objects are larger."""
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
+    return cv2.morphologyEx(cv2.morphologyEx(frame, cv2.MORPH_OPEN, disc), cv2.MORPH_CLOSE, disc)
+
+
+def seg_miou(frames: np.ndarray, seg: np.ndarray, max_labels: int = 32) -> float:
+    """mIoU of a weight-free segmentation of ``frames`` against ground truth: each pixel takes
+    the label whose mean colour (in the same frame) is nearest. Geometry kept -> high."""
+    scores = []
+    for frame, truth in zip(frames, seg):
+        lab = cv2.cvtColor(_without_overlays(frame), cv2.COLOR_BGR2LAB).reshape(-1, 3).astype(np.float32)
+        lab = (lab - lab.mean(0)) / (lab.std(0) + 1e-3)
+        labels, counts = np.unique(truth, return_counts=True)
+        labels = labels[np.argsort(-counts)][:max_labels]
+        flat = truth.reshape(-1)
+        means = np.stack([lab[flat == lbl].mean(0) for lbl in labels])
+        pred = labels[np.argmin(((lab[:, None, :] - means[None]) ** 2).sum(-1), axis=1)]
+        ious = [((pred == lbl) & (flat == lbl)).sum() / max(1, ((pred == lbl) | (flat == lbl)).sum()) for lbl in labels]
+        scores.append(float(np.mean(ious)))
+    return float(np.mean(scores))
+
+
+def depth_si_rmse(pred: np.ndarray, truth: np.ndarray) -> float:
+    """Scale-invariant RMSE of log depth (Eigen et al.), the Cosmos cookbook's depth metric."""
+    mask = (truth > 0) & (pred > 0) & np.isfinite(pred)
+    if not mask.any():
+        return float("inf")
+    d = np.log(pred[mask]) - np.log(truth[mask])
+    return float(np.sqrt(max(0.0, np.mean(d**2) - np.mean(d) ** 2)))
+
+
+def _resize_like(frames: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    return np.stack([cv2.resize(f, (shape[1], shape[0]), interpolation=cv2.INTER_NEAREST) for f in frames])
+
+
+class Evaluator:
+    def __init__(self, settings: EvaluationSettings | None = None, critic=None, depth_estimator=None):
+        self.settings = settings or EvaluationSettings()
+        self.critic = critic
+        self.depth_estimator = depth_estimator
+
+    def evaluate(
+        self, source: np.ndarray, sample: np.ndarray, condition: str | None = None, seg: np.ndarray | None = None, depth: np.ndarray | None = None
+    ) -> list[CheckResult]:
+        """Every check of a sample (T x H x W x 3 BGR) against its source clip. ``condition`` is
+        the recipe's (None for an original); ``seg``/``depth`` the clip's ground truth, if any."""
+        s = self.settings
+        checks = [_check("frame_count_match", INTEGRITY, len(sample) / max(1, len(source)), 1.0, ">=")]
+        checks.append(_check("finite_pixels", INTEGRITY, float(np.isfinite(sample.astype(np.float32)).mean()), 1.0, ">="))
+        n = min(len(source), len(sample))
+        if n == 0:
+            return checks
+        if sample.dtype != np.uint8:  # NaNs are counted above; the remaining checks see pixels
+            sample = np.clip(np.nan_to_num(sample.astype(np.float32)), 0, 255).astype(np.uint8)
+        src_c, var_c = colour_frames(source[:n]), colour_frames(sample[:n])
+        if var_c.shape[1:3] != src_c.shape[1:3]:
+            var_c = np.stack([cv2.resize(v, (src_c.shape[2], src_c.shape[1])) for v in var_c])
+        src, var = analysis_frames(src_c), analysis_frames(var_c)
+        stride = max(1, n // 16)  # per-frame fidelity on up to 16 evenly spaced frames
+        pairs = np.unique(np.linspace(0, n - 2, min(n - 1, 12)).astype(int)) if n > 1 else np.array([], int)
+        checks += [
+            _check("canny_edge_f1", GEOMETRIC, canny_edge_f1(src[::stride], var[::stride]), s.min_edge_f1, ">="),
+            _check("misalignment", GEOMETRIC, misalignment_px(src[:: max(1, n // 4)], var[:: max(1, n // 4)]), s.max_misalignment_px, "<="),
+            _check("blur_ssim", SEMANTIC, blur_ssim(src[::stride], var[::stride]), s.min_blur_ssim, ">="),
+            _check("flicker", PHYSICAL, flicker(src, var), s.max_flicker, "<="),
+            _check("hallucination", PHYSICAL, hallucination_score(src, var), s.min_hallucination_score, ">="),
+            _check("missing_motion", PHYSICAL, 1.0 - missing_motion(src, var), s.min_kept_motion, ">="),
+            _check("warp_error", PHYSICAL, _pairwise_warp(src, var, pairs), s.max_warp_error, "<="),
+            _check("frozen_frames", INTEGRITY, frozen_fraction(var) - frozen_fraction(src), s.max_extra_frozen, "<="),
+            _check("black_frames", INTEGRITY, float((var.reshape(n, -1).mean(1) < s.black_level).mean()), s.max_black_fraction, "<="),
+            _check("clipped_pixels", INTEGRITY, _clipped(var) - _clipped(src), s.max_extra_clipped, "<="),
+        ]
+        if condition:
+            step = max(1, n // 8)
+            big_s, big_v = colour_frames(source[:n:step], 512), colour_frames(sample[:n:step], 512)
+            if big_v.shape != big_s.shape:
+                big_v = np.stack([cv2.resize(v, (big_s.shape[2], big_s.shape[1])) for v in big_v])
+            checks.append(_check("condition_adherence", SEMANTIC, adherence(condition, big_s, big_v), s.min_adherence, ">="))
+            if self.critic is not None:
+                checks.append(_check("critic", SEMANTIC, self.critic.score(var_c, condition), s.min_critic, ">="))
+        if seg is not None:
+            truth = _resize_like(seg[:n:stride], src.shape[1:])
+            ratio = seg_miou(var_c[::stride], truth) / max(1e-6, seg_miou(src_c[::stride], truth))
+            checks.append(_check("seg_miou_ratio", GEOMETRIC, ratio, s.min_seg_miou_ratio, ">="))
+        if depth is not None and self.depth_estimator is not None:
+            truth = _resize_like(depth[:n:stride].astype(np.float32), src.shape[1:])
+            pred = self.depth_estimator.estimate(var_c[::stride])
+            pred = np.stack([cv2.resize(p, (truth.shape[2], truth.shape[1])) for p in pred])
+            checks.append(_check("depth_si_rmse", GEOMETRIC, depth_si_rmse(pred, truth), s.max_depth_si_rmse, "<="))
+        return checks
+
+
+def _pairwise_warp(src: np.ndarray, var: np.ndarray, pairs: np.ndarray) -> float:
+    """warp_error over a few consecutive-frame pairs spread through the clip (bounded cost)."""
+    if len(pairs) == 0:
+        return 0.0
+    return float(np.mean([warp_error(src[[i, i + 1]], var[[i, i + 1]]) for i in pairs]))
 
 
 def _clipped(grey: np.ndarray) -> float:
     return float(((grey <= 2) | (grey >= 253)).mean())
 
 
-class Evaluator:
-    def __init__(self, settings: EvaluationSettings | None = None):
-        self.settings = settings or EvaluationSettings()
-
-    def evaluate(self, source: np.ndarray, sample: np.ndarray) -> list[CheckResult]:
-        """All checks of a sample (T x H x W x 3 BGR) against its source clip."""
-        s = self.settings
-        checks = [_check("frame_count_match", INTEGRITY, len(sample) / max(1, len(source)), 1.0, ">=")]
-        if not np.isfinite(sample.astype(np.float32)).all():
-            checks.append(_check("finite_pixels", INTEGRITY, 0.0, 1.0, ">="))
-        n = min(len(source), len(sample))
-        if n == 0:
-            return checks
-        src, var = analysis_frames(source[:n]), analysis_frames(sample[:n])
-        if src.shape[1:] != var.shape[1:]:
-            var = np.stack([cv2.resize(v, (src.shape[2], src.shape[1])) for v in var])
-        stride = max(1, n // 16)  # fidelity on up to 16 evenly spaced frames
-        checks += [
-            _check("canny_edge_f1", GEOMETRIC, canny_edge_f1(src[::stride], var[::stride]), s.min_edge_f1, ">="),
-            _check("blur_ssim", SEMANTIC, blur_ssim(src[::stride], var[::stride]), s.min_blur_ssim, ">="),
-            _check("flicker", PHYSICAL, flicker(src, var), s.max_flicker, "<="),
-            _check("black_frames", INTEGRITY, float((var.reshape(n, -1).mean(1) < s.black_level).mean()), s.max_black_fraction, "<="),
-            _check("clipped_pixels", INTEGRITY, _clipped(var) - _clipped(src), s.max_extra_clipped, "<="),
-        ]
-        return checks
-
-
 def verdict(checks: list[CheckResult]) -> tuple[bool, list[str]]:
     """A sample passes when every required check passes; the reasons name the ones that failed."""
-    reasons = [
-        f"{c.name} ({c.category}): {c.score:.3f} not {c.comparison} {c.threshold:g}" for c in checks if c.required and not c.passed
-    ]
+    reasons = [f"{c.name} ({c.category}): {c.score:.3f} not {c.comparison} {c.threshold:g}" for c in checks if c.required and not c.passed]
     return not reasons, reasons

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 CAPTION_WORD = "road"
-_VOCAB = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + "a the road car person night day scene walking street camera video of".split()
+_VOCAB = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + "a the road car person night day scene walking street camera video of yes no".split()
 
 
 def save_tiny_clip(folder: Path) -> Path:
@@ -51,3 +51,19 @@ def torch_seed() -> None:
     import torch
 
     torch.manual_seed(0)
+
+
+def save_tiny_depth_anything(folder: Path) -> Path:
+    from transformers import DepthAnythingConfig, DepthAnythingForDepthEstimation, Dinov2Config, DPTImageProcessor
+
+    torch_seed()
+    backbone = Dinov2Config(
+        hidden_size=32, num_hidden_layers=4, num_attention_heads=2, intermediate_size=37, image_size=28, patch_size=14,
+        out_features=["stage1", "stage2", "stage3", "stage4"], reshape_hidden_states=False,
+    )
+    config = DepthAnythingConfig(
+        backbone_config=backbone, reassemble_hidden_size=32, neck_hidden_sizes=[8, 16, 32, 32], fusion_hidden_size=16, head_hidden_size=8, patch_size=14
+    )
+    DepthAnythingForDepthEstimation(config).save_pretrained(folder)
+    DPTImageProcessor(size={"height": 28, "width": 28}, keep_aspect_ratio=False, ensure_multiple_of=14).save_pretrained(folder)
+    return folder

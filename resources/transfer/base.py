@@ -62,8 +62,12 @@ class TransferEngine(ABC):
         """Render the variant, frames of the same shape as ``clip.frames``; raise
         TransferError when the recipe cannot run on this clip."""
 
+    def supports(self, condition: str) -> bool:
+        """Whether this backend can render a condition (``a+b`` composes where supported)."""
+        return condition in self.conditions()
+
     def default_recipes(self, conditions: list[str], seed: int) -> list[Recipe]:
-        unknown = sorted(set(conditions) - set(self.conditions()))
+        unknown = sorted(c for c in conditions if not self.supports(c))
         if unknown:
             raise ValueError(f"backend {self.backend} cannot render {unknown}; it knows {list(self.conditions())}")
         return [Recipe(c, {}, seed) for c in conditions]
