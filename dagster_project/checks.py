@@ -91,6 +91,26 @@ def coverage_adds_up(lake: LakeResource) -> dg.AssetCheckResult:
     return _result(bad, "dimensions that do not add up to the kept clips", len(report))
 
 
+
+
+@dg.asset_check(asset="transfer_plan", blocking=True, description="Every planned recipe is on a kept clip and says why it was chosen.")
+def plan_is_on_kept_clips(lake: LakeResource) -> dg.AssetCheckResult:
+    store = lake.lake
+    clips = store.read("curated_clips", ["clip_id", "status"])
+    kept = set(clips.filter(pc.equal(clips.column("status"), "kept")).column("clip_id").to_pylist())
+    plan = store.read("transfer_plan", ["plan_id", "clip_id", "reason"]).to_pylist()
+    bad = [p["plan_id"] for p in plan if p["clip_id"] not in kept or not p["reason"]]
+    return _result(bad, "recipes on clips that are not kept, or without a reason", len(plan))
+
+
+@dg.asset_check(asset="evaluation_summary", blocking=True, description="The summary counts every evaluated sample exactly once.")
+def summary_counts_every_sample(lake: LakeResource) -> dg.AssetCheckResult:
+    store = lake.lake
+    samples = store.row_count("evaluated_samples")
+    counted = sum(store.read("evaluation_summary", ["samples"]).column("samples").to_pylist())
+    return _result([] if counted == samples else [f"{counted} counted, {samples} evaluated"], "mismatches", samples)
+
+
 CHECKS = [
     raw_footage_blobs_exist,
     curated_clips_trace_to_footage,
@@ -98,4 +118,6 @@ CHECKS = [
     samples_are_consistent,
     shards_hold_only_accepted_samples,
     coverage_adds_up,
+    plan_is_on_kept_clips,
+    summary_counts_every_sample,
 ]

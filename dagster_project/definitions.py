@@ -4,15 +4,20 @@ import dagster as dg
 from assets.coverage_report import coverage_report
 from assets.curated_clips import curated_clips
 from assets.evaluated_samples import evaluated_samples
+from assets.evaluation_summary import evaluation_summary
 from assets.raw_footage import raw_footage
 from assets.tokenized_shards import tokenized_shards
+from assets.transfer_plan import scenario_spec, transfer_plan
 from assets.transferred_variants import transferred_variants
 from dagster_project.checks import CHECKS
 from dagster_project.jobs import factory_job
 from dagster_project.resources import resources_for
 
 defs = dg.Definitions(
-    assets=[raw_footage, curated_clips, coverage_report, transferred_variants, evaluated_samples, tokenized_shards],
+    assets=[
+        raw_footage, curated_clips, coverage_report, scenario_spec, transfer_plan,
+        transferred_variants, evaluated_samples, evaluation_summary, tokenized_shards,
+    ],
     asset_checks=CHECKS,
     jobs=[factory_job],
     resources=resources_for(),

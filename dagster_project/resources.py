@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from dagster_project.settings import DEMO_LANDING_DIR, env_overrides, environment
+from dagster_project.settings import DEFAULT_SCENARIO, DEMO_LANDING_DIR, env_overrides, environment
 from resources.configurable import (
     CaptionerResource,
     CuratorResource,
@@ -11,6 +11,7 @@ from resources.configurable import (
     EvaluatorResource,
     LakeResource,
     LandingZoneResource,
+    ScenarioResource,
     SimulatorResource,
     TokenizerResource,
     TransferResource,
@@ -23,15 +24,16 @@ _RESOURCES: dict[str, type[dg.ConfigurableResource]] = {
     "curator": CuratorResource,
     "embedder": EmbedderResource,
     "captioner": CaptionerResource,
+    "scenario": ScenarioResource,
     "transfer": TransferResource,
     "evaluator": EvaluatorResource,
     "tokenizer": TokenizerResource,
 }
 
 # Local: a lake in ./lake, the bundled footage, CPU backends, no weights.
-_LOCAL_DEFAULTS: dict[str, dict] = {"landing": {"path": str(DEMO_LANDING_DIR)}}
+_LOCAL_DEFAULTS: dict[str, dict] = {"landing": {"path": str(DEMO_LANDING_DIR)}, "scenario": {"path": str(DEFAULT_SCENARIO)}}
 # Prod: nothing is guessed - the lake and the landing zone must be named (s3://... for both).
-_PROD_REQUIRED = {"lake": "root", "landing": "path"}
+_PROD_REQUIRED = {"lake": "root", "landing": "path", "scenario": "path"}
 
 
 def resources_for(env: str | None = None) -> dict[str, dg.ConfigurableResource]:
@@ -42,7 +44,7 @@ def resources_for(env: str | None = None) -> dict[str, dg.ConfigurableResource]:
         if env == "prod":
             required = _PROD_REQUIRED.get(name)
             if required and required not in values:
-                var = "FACTORY_LANDING_DIR" if name == "landing" else f"FACTORY_{name}_{required}".upper()
+                var = {"landing": "FACTORY_LANDING_DIR", "scenario": "FACTORY_SCENARIO_SPEC"}.get(name, f"FACTORY_{name}_{required}".upper())
                 raise ValueError(f"FACTORY_ENV=prod needs {var} to be set")
         else:
             values = {**_LOCAL_DEFAULTS.get(name, {}), **values}

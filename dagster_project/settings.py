@@ -14,7 +14,8 @@ import dagster as dg
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEMO_LANDING_DIR = REPO_ROOT / "tests" / "data" / "footage"
-_ALIASES = {"FACTORY_LANDING_PATH": "FACTORY_LANDING_DIR"}
+DEFAULT_SCENARIO = REPO_ROOT / "scenarios" / "default.yaml"
+_ALIASES = {"FACTORY_LANDING_PATH": "FACTORY_LANDING_DIR", "FACTORY_SCENARIO_PATH": "FACTORY_SCENARIO_SPEC"}
 
 
 def environment() -> str:

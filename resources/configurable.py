@@ -13,7 +13,7 @@ from resources.ingest import IngestSettings
 from resources.lake import Lake
 from resources.simulator import scene_params
 from resources.tokenizer import Tokenizer, make_tokenizer
-from resources.transfer import Recipe, TransferEngine, make_engine
+from resources.transfer import TransferEngine, make_engine
 
 
 class LakeResource(dg.ConfigurableResource):
@@ -115,10 +115,16 @@ class CaptionerResource(dg.ConfigurableResource):
         return self._captioner
 
 
+class ScenarioResource(dg.ConfigurableResource):
+    """The scenario spec (YAML) the transfer plan works toward."""
+
+    path: str
+
+
 class TransferResource(dg.ConfigurableResource):
+    """Which backend renders the planned recipes (the plan says which conditions, on which clips)."""
+
     backend: str = "procedural"
-    conditions: list[str] = ["night", "fog", "rain", "snow"]
-    seed: int = 0
     _engine: TransferEngine | None = PrivateAttr(default=None)
 
     @property
@@ -127,9 +133,6 @@ class TransferResource(dg.ConfigurableResource):
         if self._engine is None:
             self._engine = make_engine(self.backend)
         return self._engine
-
-    def recipes(self) -> list[Recipe]:
-        return self.engine.default_recipes(self.conditions, self.seed)
 
 
 class EvaluatorResource(dg.ConfigurableResource):

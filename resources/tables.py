@@ -207,6 +207,60 @@ COVERAGE_REPORT = TableSpec(
     "How the kept clips are spread over conditions: one row per (dimension, value).",
 )
 
+SCENARIO_SPEC = TableSpec(
+    "scenario_spec",
+    "entry_id",
+    pa.schema(
+        [
+            ("entry_id", pa.string()),
+            ("spec_name", pa.string()),
+            ("kind", pa.string()),  # target | request
+            ("name", pa.string()),
+            ("scene_type", pa.string()),
+            ("condition", pa.string()),
+            ("share", pa.float64()),
+            ("clips", pa.int64()),
+            ("match", pa.string()),  # JSON: column -> value the request's clips must have
+        ]
+    ),
+    "The scenario spec (YAML) as loaded: target condition shares per scene type, and requests from failure logs.",
+)
+
+TRANSFER_PLAN = TableSpec(
+    "transfer_plan",
+    "plan_id",
+    pa.schema(
+        [
+            ("plan_id", pa.string()),
+            ("clip_id", pa.string()),
+            ("condition", pa.string()),
+            ("seed", pa.int64()),
+            ("backend", pa.string()),
+            ("spec_name", pa.string()),
+            ("request", pa.string()),
+            ("reason", pa.string()),  # why this recipe was chosen
+        ]
+    ),
+    "The recipes chosen to close the gap between the kept clips' coverage and the scenario spec, with why.",
+)
+
+EVALUATION_SUMMARY = TableSpec(
+    "evaluation_summary",
+    "group_id",
+    pa.schema(
+        [
+            ("group_id", pa.string()),
+            ("condition", pa.string()),
+            ("backend", pa.string()),
+            ("samples", pa.int64()),
+            ("passed", pa.int64()),
+            ("pass_rate", pa.float64()),
+            ("top_failure", pa.string()),  # the check that failed most often
+        ]
+    ),
+    "Evaluation pass rates per condition and backend.",
+)
+
 REJECTS = TableSpec(
     "rejects",
     "reject_id",
@@ -227,5 +281,5 @@ REJECTS = TableSpec(
 
 TABLES: dict[str, TableSpec] = {
     spec.name: spec
-    for spec in (RAW_FOOTAGE, CURATED_CLIPS, TRANSFERRED_VARIANTS, EVALUATED_SAMPLES, TOKENIZED_SHARDS, COVERAGE_REPORT, REJECTS)
+    for spec in (RAW_FOOTAGE, CURATED_CLIPS, TRANSFERRED_VARIANTS, EVALUATED_SAMPLES, TOKENIZED_SHARDS, COVERAGE_REPORT, SCENARIO_SPEC, TRANSFER_PLAN, EVALUATION_SUMMARY, REJECTS)
 }

@@ -14,7 +14,7 @@ from resources.curator import CurationSettings
 from resources.evaluator import EvaluationSettings
 
 REPO = Path(__file__).resolve().parent.parent
-CHAIN = ["raw_footage", "curated_clips", "transferred_variants", "evaluated_samples", "tokenized_shards"]
+CHAIN = ["raw_footage", "curated_clips", "transfer_plan", "transferred_variants", "evaluated_samples", "tokenized_shards"]
 
 
 def test_dagster_definitions_validate(tmp_path):
@@ -32,7 +32,7 @@ def test_five_assets_form_one_lineage_with_a_blocking_check_each():
 
     graph = defs.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
-    assert keys == set(CHAIN) | {"coverage_report"}
+    assert keys == set(CHAIN) | {"coverage_report", "scenario_spec", "transfer_plan", "evaluation_summary"}
     assert dg.AssetKey("curated_clips") in graph.get(dg.AssetKey("coverage_report")).parent_keys
     for upstream, downstream in zip(CHAIN, CHAIN[1:]):
         assert dg.AssetKey(upstream) in graph.get(dg.AssetKey(downstream)).parent_keys
@@ -46,13 +46,13 @@ def test_settings_come_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("FACTORY_LAKE_ROOT", str(tmp_path / "elsewhere"))
     monkeypatch.setenv("FACTORY_LANDING_DIR", str(tmp_path / "landing"))
     monkeypatch.setenv("FACTORY_CURATOR_MIN_SHARPNESS", "20.5")
-    monkeypatch.setenv("FACTORY_TRANSFER_CONDITIONS", "night, fog")
+    monkeypatch.setenv("FACTORY_SCENARIO_SPEC", str(tmp_path / "spec.yaml"))
     monkeypatch.setenv("FACTORY_SIMULATOR_SCENES", "0")
     res = resources_for("local")
     assert res["lake"].root == str(tmp_path / "elsewhere")
     assert res["landing"].path == str(tmp_path / "landing")
     assert res["curator"].min_sharpness == 20.5 and res["curator"].curator().settings.min_sharpness == 20.5
-    assert res["transfer"].conditions == ["night", "fog"]
+    assert res["scenario"].path == str(tmp_path / "spec.yaml")
     assert res["simulator"].scenes == 0
 
 
@@ -72,4 +72,5 @@ def test_resource_defaults_match_engine_defaults():
     assert EvaluatorResource().evaluator().settings == EvaluationSettings()
     assert {f.name for f in dataclasses.fields(CurationSettings)} == set(CuratorResource.model_fields)
     assert CuratorResource(score_only=["frozen"]).curator().settings.score_only == ("frozen",)
-    assert {f.name for f in dataclasses.fields(EvaluationSettings)} - {"black_level"} == set(EvaluatorResource.model_fields)
+    model_fields = {"critic_model", "depth_model", "device"}
+    assert {f.name for f in dataclasses.fields(EvaluationSettings)} - {"black_level"} == set(EvaluatorResource.model_fields) - model_fields

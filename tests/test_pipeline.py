@@ -7,8 +7,10 @@ import pytest
 from assets.coverage_report import coverage_report
 from assets.curated_clips import curated_clips
 from assets.evaluated_samples import evaluated_samples
+from assets.evaluation_summary import evaluation_summary
 from assets.raw_footage import raw_footage
 from assets.tokenized_shards import tokenized_shards
+from assets.transfer_plan import scenario_spec, transfer_plan
 from assets.transferred_variants import transferred_variants
 from dagster_project.checks import CHECKS
 from resources.configurable import (
@@ -18,13 +20,28 @@ from resources.configurable import (
     EvaluatorResource,
     LakeResource,
     LandingZoneResource,
+    ScenarioResource,
     SimulatorResource,
     TokenizerResource,
     TransferResource,
 )
 from tests.conftest import copy_into, make_bad_inputs
 
-TABLES = ["raw_footage", "curated_clips", "coverage_report", "transferred_variants", "evaluated_samples", "tokenized_shards"]
+TABLES = [
+    "raw_footage", "curated_clips", "coverage_report", "scenario_spec", "transfer_plan",
+    "transferred_variants", "evaluated_samples", "evaluation_summary", "tokenized_shards",
+]
+SPEC = """
+name: pipeline-test
+targets:
+  - scene_type: any
+    conditions: {night: 0.3, fog: 0.2, rain: 0.1}
+requests:
+  - name: road at night in rain
+    match: {scene_type: road}
+    condition: night+rain
+    clips: 1
+"""
 
 
 @pytest.fixture(scope="module")
@@ -41,18 +58,21 @@ def factory(tmp_path_factory, footage):
         for f in iter_frames(footage["vtest"], 0, 30):
             w.write(f.decoded, f.time_s)
     bad = make_bad_inputs(landing / "bad", good)
+    spec = root / "spec.yaml"
+    spec.write_text(SPEC)
     resources = {
         "lake": LakeResource(root=str(root / "lake")),
         "landing": LandingZoneResource(path=str(landing)),
-        "simulator": SimulatorResource(scenes=1, width=160, height=120, num_frames=20),
+        "simulator": SimulatorResource(scenes=2, width=160, height=120, num_frames=20),
+        "scenario": ScenarioResource(path=str(spec)),
         "curator": CuratorResource(),
         "embedder": EmbedderResource(),
         "captioner": CaptionerResource(),
-        "transfer": TransferResource(conditions=["night", "fog", "rain", "snow"]),
+        "transfer": TransferResource(),
         "evaluator": EvaluatorResource(),
         "tokenizer": TokenizerResource(shard_max_rows=8),
     }
-    assets = [raw_footage, curated_clips, coverage_report, transferred_variants, evaluated_samples, tokenized_shards]
+    assets = [raw_footage, curated_clips, coverage_report, scenario_spec, transfer_plan, transferred_variants, evaluated_samples, evaluation_summary, tokenized_shards]
     first = dg.materialize(assets + CHECKS, resources=resources)
     lake = resources["lake"].lake
     counts = {t: lake.row_count(t) for t in TABLES + ["rejects"]}
@@ -65,7 +85,7 @@ def test_every_table_is_materialized_with_its_checks_passing(factory):
     result = factory["first"]
     assert result.success
     evaluations = result.get_asset_check_evaluations()
-    assert len(evaluations) == 6 and all(e.passed for e in evaluations)
+    assert len(evaluations) == 8 and all(e.passed for e in evaluations), [e for e in evaluations if not e.passed]
     for t in TABLES:
         assert factory["counts"][t] > 0, t
 
@@ -84,7 +104,7 @@ def test_materializations_report_version_row_count_and_schema(factory):
 def test_raw_footage_holds_real_and_sim_and_dedups_by_bytes(factory):
     raw = factory["lake"].read("raw_footage").to_pylist()
     kinds = sorted(r["source_kind"] for r in raw)
-    assert kinds == ["real", "real", "real", "sim"]  # Megamind, tree (once), walkway, one scene
+    assert kinds == ["real", "real", "real", "sim", "sim"]  # Megamind, tree (once), walkway, two scenes
     sim = next(r for r in raw if r["source_kind"] == "sim")
     assert sim["depth_blob_key"] and sim["seg_blob_key"] and '"objects"' in sim["sim_params"]
     tree = next(r for r in raw if r["file_name"] == "tree_vfr.avi")
@@ -112,14 +132,42 @@ def test_curated_clips_keep_lineage_and_drop_reasons(factory):
     assert len(mega) == 4
 
 
-def test_variants_record_backend_recipe_and_seed(factory):
-    variants = factory["lake"].read("transferred_variants").to_pylist()
-    kept = factory["lake"].read("curated_clips")
-    kept_ids = set(kept.filter(pc.equal(kept.column("status"), "kept")).column("clip_id").to_pylist())
-    assert len(variants) == 4 * len(kept_ids)
-    assert {v["condition"] for v in variants} == {"night", "fog", "rain", "snow"}
-    assert all(v["backend"] == "procedural" and v["backend_version"] and v["recipe_id"] and v["seed"] == 0 for v in variants)
-    assert any(v["used_depth"] for v in variants if v["condition"] == "fog")  # the sim clip's fog used its depth
+def test_variants_follow_the_plan_and_coverage_moves_toward_the_spec(factory):
+    lake = factory["lake"]
+    plan = lake.read("transfer_plan").to_pylist()
+    variants = lake.read("transferred_variants").to_pylist()
+    refused = [r for r in lake.read("rejects").to_pylist() if r["stage"] == "transferred_variants"]
+    assert len(variants) + len(refused) == len(plan) > 0
+    planned = {(p["clip_id"], p["condition"], p["seed"]) for p in plan}
+    assert all((v["clip_id"], v["condition"], v["seed"]) in planned for v in variants)
+    assert all(v["backend"] == "procedural" and v["backend_version"] and v["recipe_id"] for v in variants)
+    assert all(p["reason"] for p in plan)
+    clips = lake.read("curated_clips").to_pylist()
+    kept = [c for c in clips if c["status"] == "kept"]
+    samples = len(kept) + len(variants)
+    for condition, target in (("fog", 0.2), ("rain", 0.1)):
+        before = 0.0  # no kept clip shows fog or rain by itself
+        after = sum(condition in v["condition"].split("+") for v in variants) / samples
+        assert abs(after - target) < abs(before - target) and abs(after - target) <= 1.5 / samples
+    night_before = sum(c["time_of_day"] == "night" for c in kept) / len(kept)
+    if night_before >= 0.3:  # the dark Megamind shots: night already at target
+        assert not [p for p in plan if p["condition"] == "night"]
+    request = [p for p in plan if p["request"] == "road at night in rain"]
+    assert len(request) == 1 and request[0]["condition"] == "night+rain"
+    road = {c["clip_id"] for c in kept if c["scene_type"] == "road"}
+    assert request[0]["clip_id"] in road
+
+
+def test_evaluation_summary_counts_every_sample(factory):
+    lake = factory["lake"]
+    samples = lake.read("evaluated_samples", ["condition", "backend", "passed"]).to_pylist()
+    summary = {(r["condition"], r["backend"]): r for r in lake.read("evaluation_summary").to_pylist()}
+    assert sum(r["samples"] for r in summary.values()) == len(samples)
+    for (cond, backend), r in summary.items():
+        group = [s for s in samples if s["condition"] == cond and s["backend"] == backend]
+        assert r["samples"] == len(group) and r["passed"] == sum(s["passed"] for s in group)
+    md = {e.asset_key.path[-1]: e.materialization.metadata for e in factory["first"].get_asset_materialization_events()}
+    assert md["evaluation_summary"]["pass_rate_plot"].value.startswith("![pass rate per condition and backend](data:image/png;base64,")
 
 
 def test_every_sample_is_scored_check_by_check(factory):
@@ -129,7 +177,8 @@ def test_every_sample_is_scored_check_by_check(factory):
     assert len(samples) == n_variants + n_originals
     for s in samples:
         names = {c["name"] for c in s["checks"]}
-        assert {"canny_edge_f1", "blur_ssim", "flicker"} <= names
+        assert {"canny_edge_f1", "blur_ssim", "flicker", "hallucination", "warp_error", "misalignment"} <= names
+        assert ("condition_adherence" in names) == (s["sample_kind"] == "variant")
         assert s["passed"] == all(c["passed"] for c in s["checks"] if c["required"])
         assert s["passed"] == (not s["fail_reasons"])
 
