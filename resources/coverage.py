@@ -42,7 +42,7 @@ def coverage_png(rows: list[dict]) -> bytes:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(DIMENSIONS), figsize=(3.2 * len(DIMENSIONS), 3.0), constrained_layout=True)
+    fig, axes = plt.subplots(1, len(DIMENSIONS), figsize=(2.2 * len(DIMENSIONS), 2.8), constrained_layout=True)  # fits the UI dialog
     for ax, dim in zip(axes, DIMENSIONS):
         part = [r for r in rows if r["dimension"] == dim]
         ax.bar([r["value"] for r in part], [r["clips"] for r in part], color="#4f43dd")
