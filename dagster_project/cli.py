@@ -64,12 +64,26 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("demo", help="materialize all five tables on this environment's settings and print a summary")
     sub.add_parser("summary", help="print each table's Delta version, rows, rejects and pass rate")
+    lineage = sub.add_parser("lineage", help="trace a token, sample, variant or clip id back to its footage (JSON)")
+    lineage.add_argument("row_id")
     args = parser.parse_args(argv)
     if args.command == "demo":
         return run_demo()
     from dagster_project.resources import resources_for
 
-    print(format_summary(table_summary(resources_for()["lake"].lake)))
+    lake = resources_for()["lake"].lake
+    if args.command == "lineage":
+        import json
+
+        from resources.lineage import trace
+
+        try:
+            print(json.dumps(trace(lake, args.row_id), indent=2, default=str))
+        except KeyError as err:
+            print(err.args[0], file=sys.stderr)
+            return 2
+        return 0
+    print(format_summary(table_summary(lake)))
     return 0
 
 

@@ -223,3 +223,39 @@ def test_second_run_adds_no_rows_and_no_versions(factory):
     lake = factory["lake"]
     assert {t: lake.row_count(t) for t in TABLES + ["rejects"]} == factory["counts"]
     assert {t: lake.version(t) for t in TABLES + ["rejects"]} == factory["versions"]
+
+
+def test_any_token_row_traces_back_to_its_footage_and_frames(factory):
+    from resources.lineage import trace
+
+    lake = factory["lake"]
+    tokens = lake.read("tokenized_shards", ["token_id", "variant_id", "clip_id"]).to_pylist()
+    variant_token = next(t for t in tokens if t["variant_id"])
+    chain = trace(lake, variant_token["token_id"])
+    assert list(chain) == ["token", "sample", "variant", "plan", "clip", "footage"]
+    assert chain["variant"]["variant_id"] == variant_token["variant_id"] and chain["plan"]["reason"]
+    clip = chain["clip"]
+    assert clip["clip_id"] == variant_token["clip_id"] and clip["footage_id"] == chain["footage"]["footage_id"]
+    assert 0 <= clip["start_frame"] < clip["end_frame"] <= chain["footage"]["frame_count"]
+    assert list(trace(lake, chain["sample"]["sample_id"])) == ["sample", "variant", "plan", "clip", "footage"]
+    assert list(trace(lake, clip["clip_id"])) == ["clip", "footage"]
+    with pytest.raises(KeyError, match="not a token"):
+        trace(lake, "0" * 64)
+
+
+def test_lineage_cli_prints_the_chain(factory):
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    lake = factory["lake"]
+    token_id = lake.read("tokenized_shards", ["token_id"]).column("token_id")[0].as_py()
+    factory_cli = Path(sys.executable).parent / "factory"
+    out = subprocess.run([str(factory_cli), "lineage", token_id], env={**os.environ, "FACTORY_LAKE_ROOT": lake.root}, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    chain = json.loads(out.stdout)
+    assert chain["token"]["token_id"] == token_id and chain["footage"]["source_uri"]
+    missing = subprocess.run([str(factory_cli), "lineage", "nope"], env={**os.environ, "FACTORY_LAKE_ROOT": lake.root}, capture_output=True, text=True, timeout=120)
+    assert missing.returncode == 2 and "not a token" in missing.stderr
