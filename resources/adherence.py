@@ -110,9 +110,6 @@ def cue(condition: str, src: np.ndarray, var: np.ndarray) -> float:
     raise ValueError(f"no adherence cue for condition {condition!r}")
 
 
-CONDITIONS = ("night", "dusk", "fog", "rain", "snow", "glare", "overcast", "sensor_noise", "motion_blur")
-
-
 def adherence(condition: str, src: np.ndarray, var: np.ndarray) -> float:
     """The score of a condition, composite or not: the weakest part decides."""
     return min(cue(part, src, var) for part in condition.split("+"))

@@ -22,11 +22,12 @@ def _contrast(frames: np.ndarray) -> float:
     return float(np.mean([cv2.cvtColor(f, cv2.COLOR_BGR2GRAY).std() for f in frames]))
 
 
-def test_backend_offers_at_least_four_conditions():
+def test_backend_offers_nine_conditions_and_composites():
     engine = make_engine("procedural")
-    assert {"night", "fog", "rain", "snow"} <= set(engine.conditions())
-    with pytest.raises(ValueError, match="cannot render"):
-        engine.default_recipes(["lava"], seed=0)
+    assert {"night", "dusk", "fog", "rain", "snow", "glare", "overcast", "sensor_noise", "motion_blur"} <= set(engine.conditions())
+    assert engine.supports("night+rain") and not engine.supports("lava") and not engine.supports("night+lava")
+    with pytest.raises(ValueError, match="no condition"):
+        engine.transfer(ClipMedia(np.zeros((2, 8, 8, 3), np.uint8), [], 10.0), Recipe("lava"))
     with pytest.raises(ValueError, match="unknown transfer backend"):
         make_engine("cosmos-nonexistent")
 

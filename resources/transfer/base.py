@@ -66,12 +66,6 @@ class TransferEngine(ABC):
         """Whether this backend can render a condition (``a+b`` composes where supported)."""
         return condition in self.conditions()
 
-    def default_recipes(self, conditions: list[str], seed: int) -> list[Recipe]:
-        unknown = sorted(c for c in conditions if not self.supports(c))
-        if unknown:
-            raise ValueError(f"backend {self.backend} cannot render {unknown}; it knows {list(self.conditions())}")
-        return [Recipe(c, {}, seed) for c in conditions]
-
 
 def make_engine(backend: str) -> TransferEngine:
     """The engine for a backend name; the Cosmos backends plug in here."""
