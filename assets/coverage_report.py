@@ -2,6 +2,7 @@
 import dagster as dg
 import pyarrow.compute as pc
 
+from assets.partitions import REFRESH_WHEN_UPSTREAM_PASSES
 from assets.publish import materialization, publish_snapshot
 from resources.configurable import LakeResource
 from resources.coverage import DIMENSIONS, coverage_png, coverage_rows, png_markdown
@@ -10,6 +11,7 @@ from resources.coverage import DIMENSIONS, coverage_png, coverage_rows, png_mark
 @dg.asset(
     group_name="factory",
     deps=["curated_clips"],
+    automation_condition=REFRESH_WHEN_UPSTREAM_PASSES,
     kinds={"delta", "matplotlib"},
     description="One row per (dimension, value) over the kept clips: time of day, weather, motion level, "
     "source kind and scene type. The materialization shows it as a bar chart and a table.",

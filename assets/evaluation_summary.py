@@ -3,6 +3,7 @@ import collections
 
 import dagster as dg
 
+from assets.partitions import REFRESH_WHEN_UPSTREAM_PASSES
 from assets.publish import materialization, publish_snapshot
 from resources.configurable import LakeResource
 from resources.coverage import png_markdown
@@ -32,6 +33,7 @@ def _plot(rows: list[dict]) -> bytes:
 @dg.asset(
     group_name="factory",
     deps=["evaluated_samples"],
+    automation_condition=REFRESH_WHEN_UPSTREAM_PASSES,
     kinds={"delta", "matplotlib"},
     description="Per condition and backend: samples, passes, pass rate and the check that failed most.",
 )

@@ -9,9 +9,18 @@ import pyarrow as pa
 from expectations.gate import validate_batch
 from resources.lake import Lake
 from resources.rejects import reject_row
-from resources.tables import REJECTS, TABLES
+from resources.tables import COLUMN_LINEAGE, REJECTS, TABLES
 
 _ARROW_TO_TYPE = {"string": "string", "large_string": "string", "int32": "int", "int64": "int", "double": "float", "bool": "bool"}
+
+
+def column_lineage(table: str) -> dg.TableColumnLineage | None:
+    deps = COLUMN_LINEAGE.get(table)
+    if not deps:
+        return None
+    return dg.TableColumnLineage(
+        deps_by_column={col: [dg.TableColumnDep(asset_key=dg.AssetKey(up), column_name=up_col) for up, up_col in ups] for col, ups in deps.items()}
+    )
 
 
 def column_schema(schema: pa.Schema) -> dg.TableSchema:
@@ -73,15 +82,19 @@ def publish_snapshot(lake: Lake, table: str, rows: list[dict]) -> Publication:
 
 
 def materialization(lake: Lake, pub: Publication, **extra: object) -> dg.MaterializeResult:
-    """The metadata every table reports: its Delta version, row count and schema."""
+    """The metadata every table reports: its Delta version, row count (of the partition, for
+    a partitioned table) and schema."""
     spec = TABLES[pub.table]
     dt = lake.delta_table(pub.table)
+    partition = extra.pop("partition", None)
     metadata = {
         "delta_version": dt.version() if dt is not None else -1,
         "committed_versions": str(pub.versions),
-        "dagster/row_count": lake.row_count(pub.table),
+        "dagster/row_count": lake.row_count(pub.table, partition),
+        **({"table_row_count": lake.row_count(pub.table)} if partition else {}),
         "dagster/column_schema": column_schema(spec.schema),
         "dagster/uri": lake.table_uri(pub.table),
+        **({"dagster/column_lineage": lineage} if (lineage := column_lineage(pub.table)) else {}),
         "rows_inserted": pub.rows_inserted,
         "rejects_inserted": pub.rejects_inserted,
         **{k: v for k, v in extra.items() if v is not None},

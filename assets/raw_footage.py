@@ -4,6 +4,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from assets.partitions import DAILY
 from assets.publish import materialization, publish
 from resources.configurable import LakeResource, LandingZoneResource, SimulatorResource
 from resources.ingest import ingest_file, landed_files
@@ -12,19 +13,22 @@ from resources.simulator import render_scene, scene_id
 
 @dg.asset(
     group_name="factory",
+    partitions_def=DAILY,
     kinds={"delta", "pyav", "pybullet"},
-    description="Every file under the landing zone, plus simulated pybullet scenes, keyed by the sha256 of "
+    description="Every file that landed on the partition's day (its `YYYY-MM-DD/` folder in the landing zone, "
+    "else its modification date), plus simulated pybullet scenes not rendered before, keyed by the sha256 of "
     "its bytes. Files that are not decodable video go to `rejects` with a reason.",
 )
 def raw_footage(
     context: dg.AssetExecutionContext, lake: LakeResource, landing: LandingZoneResource, simulator: SimulatorResource
 ) -> dg.MaterializeResult:
     store = lake.lake
+    day = context.partition_key
     known = store.keys("raw_footage")
     rendered_scenes = set(store.read("raw_footage", ["sim_scene_id"]).column("sim_scene_id").drop_null().to_pylist())
     rows, rejects = [], []
     landing_root = Path(landing.path)
-    files = list(landed_files(landing_root))
+    files = list(landed_files(landing_root, day))
     for i, path in enumerate(files, 1):
         row, reject = ingest_file(store, path, str(path.relative_to(landing_root)), known, landing.settings)
         rows += [row] if row else []
@@ -38,5 +42,5 @@ def raw_footage(
             rows += [row] if row else []
             rejects += [reject] if reject else []
             context.log.info(f"simulated scene {i}/{len(new_scenes)} ({params['scene_type']}) rendered and ingested")
-    pub = publish(store, "raw_footage", rows, rejects)
-    return materialization(store, pub, files_seen=len(files), scenes_rendered=len(new_scenes))
+    pub = publish(store, "raw_footage", [dict(r, ingest_date=day) for r in rows], rejects)
+    return materialization(store, pub, partition=day, files_seen=len(files), scenes_rendered=len(new_scenes))

@@ -4,6 +4,7 @@ import collections
 import dagster as dg
 import pyarrow.compute as pc
 
+from assets.partitions import DAILY, REFRESH_WHEN_UPSTREAM_PASSES
 from assets.publish import Publication, materialization, publish, publish_snapshot
 from resources.configurable import LakeResource, ScenarioResource, TransferResource
 from resources.planner import SpecError, coverage, load_spec, plan_recipes, spec_rows
@@ -27,18 +28,24 @@ def scenario_spec(lake: LakeResource, scenario: ScenarioResource, transfer: Tran
 @dg.asset(
     group_name="factory",
     deps=["curated_clips", "scenario_spec"],
+    partitions_def=DAILY,
+    automation_condition=REFRESH_WHEN_UPSTREAM_PASSES,
     kinds={"delta"},
-    description="The recipes that move coverage of the kept clips toward the scenario spec, each with the "
-    "reason it was chosen. Recipes already planned are kept; conditions at target get none.",
+    description="The recipes that move coverage of all kept clips toward the scenario spec, placed on the "
+    "partition's clips, each with the reason it was chosen. Recipes already planned are kept; conditions at "
+    "target get none.",
 )
 def transfer_plan(context: dg.AssetExecutionContext, lake: LakeResource, scenario: ScenarioResource, transfer: TransferResource) -> dg.MaterializeResult:
     store = lake.lake
+    day = context.partition_key
     spec = load_spec(scenario.path, transfer.engine.supports)
-    clips = store.read("curated_clips", ["clip_id", "status", "scene_type", "time_of_day", "weather", "source_kind"])
+    # Coverage is judged over every day's kept clips; the new recipes go on this day's clips.
+    clips = store.read("curated_clips", ["clip_id", "status", "scene_type", "time_of_day", "weather", "source_kind", "ingest_date"])
     kept = clips.filter(pc.equal(clips.column("status"), "kept")).to_pylist()
     existing = store.read("transfer_plan").to_pylist()
-    new = plan_recipes(spec, kept, existing, transfer.engine.backend)
-    pub = publish(store, "transfer_plan", new, into=Publication("transfer_plan"))
+    todays = {c["clip_id"] for c in kept if c["ingest_date"] == day}
+    new = plan_recipes(spec, kept, existing, transfer.engine.backend, eligible=todays)
+    pub = publish(store, "transfer_plan", [dict(r, ingest_date=day) for r in new], into=Publication("transfer_plan"))
     plan = existing + new
     shares = {}
     for scene, targets in spec.targets.items():
@@ -46,10 +53,11 @@ def transfer_plan(context: dg.AssetExecutionContext, lake: LakeResource, scenari
         for cond, target in targets.items():
             showing, total = coverage(group, plan, cond)
             shares[f"{scene}/{cond}"] = {"planned_share": round(showing / max(1, total), 3), "target": target}
-    context.log.info(f"planned {len(new)} new recipes over {len(kept)} kept clips")
+    context.log.info(f"planned {len(new)} new recipes on {len(todays)} of {len(kept)} kept clips")
     return materialization(
         store,
         pub,
+        partition=day,
         recipes_planned=len(new),
         recipes_by_condition=dg.MetadataValue.json(dict(collections.Counter(r["condition"] for r in new))),
         coverage_after_plan=dg.MetadataValue.json(shares),

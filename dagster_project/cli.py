@@ -41,6 +41,17 @@ def format_summary(summary: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def landing_days(landing_dir: str) -> list[str]:
+    """The daily partitions that have footage in the landing zone (today's when it is empty)."""
+    from datetime import datetime, timezone
+    from pathlib import Path
+
+    from resources.ingest import landed_files, landing_day
+
+    days = sorted({landing_day(p, landing_dir) for p in landed_files(landing_dir)}) if Path(landing_dir).is_dir() else []
+    return days or [datetime.now(timezone.utc).strftime("%Y-%m-%d")]
+
+
 def run_demo() -> int:
     import dagster as dg
 
@@ -48,13 +59,17 @@ def run_demo() -> int:
 
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     quiet = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
-    result = defs.resolve_job_def("factory_job").execute_in_process(run_config=quiet, instance=instance, raise_on_error=False)
+    job = defs.resolve_job_def("factory_job")
+    failed = []
+    for day in landing_days(defs.resources["landing"].path):
+        print(f"materializing partition {day}")
+        result = job.execute_in_process(run_config=quiet, instance=instance, partition_key=day, raise_on_error=False)
+        failed += [f"{e.step_key} ({day})" for e in result.all_events if e.is_step_failure] or ([] if result.success else [f"run ({day})"])
     lake = defs.resources["lake"].lake
     print(f"\nlake: {lake.root}")
     print(format_summary(table_summary(lake)))
-    failed = [e.step_key for e in result.all_events if e.is_step_failure]
-    if not result.success:
-        print(f"\nrun failed in: {', '.join(failed) or 'unknown step'}", file=sys.stderr)
+    if failed:
+        print(f"\nrun failed in: {', '.join(failed)}", file=sys.stderr)
         return 1
     return 0
 

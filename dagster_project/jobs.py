@@ -1,4 +1,4 @@
-"""Jobs: the main job materializes the five tables in lineage order, with their checks."""
+"""Jobs: the main job materializes one day of the five tables in lineage order, with their checks."""
 import dagster as dg
 
 factory_job = dg.define_asset_job(

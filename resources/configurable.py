@@ -31,9 +31,13 @@ class LakeResource(dg.ConfigurableResource):
 
 
 class LandingZoneResource(dg.ConfigurableResource):
+    """Where footage lands: ``<path>/YYYY-MM-DD/...`` (or flat, dated by modification time)."""
+
     path: str
     min_frames: int = 2
     max_file_bytes: int = 4 << 30
+    # A file touched more recently than this may still be being copied in: the sensor waits.
+    settle_s: float = 30.0
 
     @property
     def settings(self) -> IngestSettings:

@@ -69,31 +69,49 @@ class Lake:
         fs = pafs.SubTreeFileSystem(f"{self.blobs.fs_base}/tables/{name}", self.blobs.fs)
         return dt.to_pyarrow_dataset(filesystem=fs)
 
-    def read(self, name: str, columns: list[str] | None = None, version: int | None = None) -> pa.Table:
-        """A table (or some of its columns) as Arrow; an empty table when it does not exist yet."""
+    def _partition_filter(self, name: str, partition: str | None) -> pc.Expression | None:
+        if partition is None:
+            return None
+        column = TABLES[name].partition_by
+        if column is None:
+            raise ValueError(f"{name} is not partitioned")
+        # Resolved against the files' partition values, so other days' files are never opened.
+        return pc.field(column) == partition
+
+    def read(self, name: str, columns: list[str] | None = None, version: int | None = None, partition: str | None = None) -> pa.Table:
+        """A table (or some of its columns, or one partition) as Arrow; empty when it does not exist yet."""
         dt = self.delta_table(name, version)
         spec = TABLES[name]
         if dt is None:
             schema = spec.schema if columns is None else pa.schema([spec.schema.field(c) for c in columns])
             return schema.empty_table()
-        return self.dataset(dt, name).to_table(columns=columns)
+        return self.dataset(dt, name).to_table(columns=columns, filter=self._partition_filter(name, partition))
 
     def iter_batches(
-        self, name: str, columns: list[str] | None = None, filter: pc.Expression | None = None, batch_size: int = 64
+        self, name: str, columns: list[str] | None = None, filter: pc.Expression | None = None, batch_size: int = 64,
+        version: int | None = None,
     ) -> Iterator[pa.RecordBatch]:
         """Stream a table in bounded batches: never the whole table in memory."""
-        dt = self.delta_table(name)
+        dt = self.delta_table(name, version)
         if dt is None:
             return
         yield from self.dataset(dt, name).to_batches(columns=columns, filter=filter, batch_size=batch_size)
 
-    def keys(self, name: str, column: str | None = None) -> set[str]:
+    def keys(self, name: str, column: str | None = None, partition: str | None = None) -> set[str]:
         column = column or TABLES[name].key
-        return set(self.read(name, [column]).column(column).to_pylist())
+        return set(self.read(name, [column], partition=partition).column(column).to_pylist())
 
-    def row_count(self, name: str) -> int:
+    def row_count(self, name: str, partition: str | None = None) -> int:
         dt = self.delta_table(name)
-        return 0 if dt is None else self.dataset(dt, name).count_rows()
+        return 0 if dt is None else self.dataset(dt, name).count_rows(filter=self._partition_filter(name, partition))
+
+    def partitions(self, name: str) -> list[str]:
+        """The partition values a table holds now, from the snapshot's add actions (no data read)."""
+        dt = self.delta_table(name)
+        column = TABLES[name].partition_by
+        if dt is None or column is None:
+            return []
+        return sorted({p[column] for p in dt.partitions()})
 
     # -- writing ---------------------------------------------------------------------------
     def merge(self, name: str, rows: pa.Table, update_existing: bool = False) -> CommitInfo:
@@ -132,12 +150,21 @@ class Lake:
             write_deltalake(
                 self.table_uri(spec.name), rows, mode="error", storage_options=self.storage_options,
                 name=spec.name, description=spec.description,
+                partition_by=[spec.partition_by] if spec.partition_by else None,
+                # Releases pin old versions for time travel: their log entries must outlive
+                # the default 30-day log retention (log files are small).
+                configuration={"delta.enableExpiredLogCleanup": "false"},
             )
             created = self.delta_table(spec.name)
             return CommitInfo(spec.name, created.version(), rows.num_rows, 0)
+        predicate = f"t.{spec.key} = s.{spec.key}"
+        days = pc.unique(rows.column(spec.partition_by)).to_pylist() if spec.partition_by else []
+        if len(days) == 1 and days[0] is not None:
+            # A key lives in one partition, so the MERGE need only scan that day's files.
+            predicate += f" AND t.{spec.partition_by} = '{days[0]}'"
         merger = dt.merge(
             source=rows,
-            predicate=f"t.{spec.key} = s.{spec.key}",
+            predicate=predicate,
             source_alias="s",
             target_alias="t",
         )

@@ -36,6 +36,14 @@ class TokenShardDataset(IterableDataset):
         self.rank = rank if rank is not None else (torch.distributed.get_rank() if dist else 0)
         self.world_size = world_size if world_size is not None else (torch.distributed.get_world_size() if dist else 1)
 
+    @classmethod
+    def for_release(cls, lake_root: str, release: str, split: str = "train", rank: int | None = None, world_size: int | None = None) -> "TokenShardDataset":
+        """The shards exactly as the named dataset release pinned them."""
+        from resources.releases import load_release
+
+        version = load_release(Lake(lake_root), release).table_versions["tokenized_shards"]
+        return cls(lake_root, split, version=version, rank=rank, world_size=world_size)
+
     def _files(self, lake: Lake) -> list:
         dt = lake.delta_table("tokenized_shards", self.version)
         if dt is None:

@@ -76,12 +76,17 @@ def coverage(clips: list[dict], plan: list[dict], condition: str) -> tuple[int, 
     return showing, len(clips) + len(planned)
 
 
-def plan_recipes(spec: Spec, clips: list[dict], existing: list[dict], backend: str) -> list[dict]:
+def plan_recipes(spec: Spec, clips: list[dict], existing: list[dict], backend: str, eligible: set[str] | None = None) -> list[dict]:
     """New plan rows (the existing plan is kept, never redone) that bring every target share
-    up to the spec and every request up to its count. Deterministic for the same inputs."""
+    up to the spec and every request up to its count. Coverage counts all ``clips``; new
+    recipes go only on the ``eligible`` ones (a day's clips), or on any clip when None.
+    Deterministic for the same inputs."""
     plan = list(existing)
     new: list[dict] = []
     clips = sorted(clips, key=lambda c: c["clip_id"])
+
+    def _may_plan(clip: dict) -> bool:
+        return eligible is None or clip["clip_id"] in eligible
 
     def add(clip: dict, condition: str, reason: str, request: str | None) -> None:
         seed = sum(1 for p in plan if p["clip_id"] == clip["clip_id"] and p["condition"] == condition)
@@ -94,7 +99,7 @@ def plan_recipes(spec: Spec, clips: list[dict], existing: list[dict], backend: s
 
     # Requests first: the target shares then count the samples the requests add.
     for r in spec.requests:
-        group = [c for c in clips if all(str(c.get(k)) == str(v) for k, v in r["match"].items())]
+        group = [c for c in clips if all(str(c.get(k)) == str(v) for k, v in r["match"].items()) and _may_plan(c)]
         have = sum(1 for p in plan if p.get("request") == r["name"])
         for k in range(have, r["clips"]):
             if not group:
@@ -103,7 +108,8 @@ def plan_recipes(spec: Spec, clips: list[dict], existing: list[dict], backend: s
             add(clip, r["condition"], f"request '{r['name']}': {k + 1} of {r['clips']} {r['condition']} clips", r["name"])
     for scene, shares in sorted(spec.targets.items()):
         group = [c for c in clips if scene == "any" or c.get("scene_type") == scene]
-        if not group:
+        open_clips = [c for c in group if _may_plan(c)]
+        if not open_clips:
             continue
         for _ in range(20 * len(group) + 100):  # each step adds one sample; sum of shares < 1 ends it
             gaps = {}
@@ -117,8 +123,8 @@ def plan_recipes(spec: Spec, clips: list[dict], existing: list[dict], backend: s
             _, showing, total = gaps[cond]
             # The clip with the fewest recipes of this condition, then the fewest recipes at all.
             uses = {c["clip_id"]: (sum(1 for p in plan if p["clip_id"] == c["clip_id"] and p["condition"] == cond),
-                                   sum(1 for p in plan if p["clip_id"] == c["clip_id"])) for c in group}
-            candidates = [c for c in group if not _shows(c, cond)] or group
+                                   sum(1 for p in plan if p["clip_id"] == c["clip_id"])) for c in open_clips}
+            candidates = [c for c in open_clips if not _shows(c, cond)] or open_clips
             clip = min(candidates, key=lambda c: (*uses[c["clip_id"]], c["clip_id"]))
             add(clip, cond, f"{cond}: {showing} of {total} {scene} samples ({showing / total:.0%}), target {shares[cond]:.0%}", None)
     return new

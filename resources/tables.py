@@ -19,6 +19,9 @@ class TableSpec:
     key: str
     schema: pa.Schema
     description: str
+    # The Delta partition column: the day the footage behind the row landed (a Dagster daily
+    # partition key). Every key derives from one footage, so a key lives in one partition.
+    partition_by: str | None = None
 
 
 def row_key(*parts: object) -> str:
@@ -62,9 +65,11 @@ RAW_FOOTAGE = TableSpec(
             ("depth_blob_key", pa.string()),
             ("seg_blob_key", pa.string()),
             ("ingested_at", _TS),
+            ("ingest_date", pa.string()),  # YYYY-MM-DD, the daily partition
         ]
     ),
     "Every landed video file once (keyed by the sha256 of its bytes), with its PyAV probe.",
+    partition_by="ingest_date",
 )
 
 CURATED_CLIPS = TableSpec(
@@ -110,9 +115,11 @@ CURATED_CLIPS = TableSpec(
             ("seg_blob_key", pa.string()),
             ("sim_params", pa.string()),
             ("curator_version", pa.string()),
+            ("ingest_date", pa.string()),  # YYYY-MM-DD, the daily partition
         ]
     ),
     "Shots cut from raw footage, scored, filtered and deduplicated; kept clips as H.264 MP4.",
+    partition_by="ingest_date",
 )
 
 TRANSFERRED_VARIANTS = TableSpec(
@@ -137,9 +144,11 @@ TRANSFERRED_VARIANTS = TableSpec(
             ("width", pa.int32()),
             ("height", pa.int32()),
             ("fps", pa.float64()),
+            ("ingest_date", pa.string()),  # YYYY-MM-DD, the daily partition
         ]
     ),
     "Each kept clip re-rendered under a recipe (condition, parameters, seed) by a transfer backend.",
+    partition_by="ingest_date",
 )
 
 EVALUATED_SAMPLES = TableSpec(
@@ -159,9 +168,11 @@ EVALUATED_SAMPLES = TableSpec(
             ("passed", pa.bool_()),
             ("fail_reasons", pa.list_(pa.string())),
             ("evaluator_version", pa.string()),
+            ("ingest_date", pa.string()),  # YYYY-MM-DD, the daily partition
         ]
     ),
     "Every variant and original clip scored against its source clip, check by check.",
+    partition_by="ingest_date",
 )
 
 TOKENIZED_SHARDS = TableSpec(
@@ -186,9 +197,11 @@ TOKENIZED_SHARDS = TableSpec(
             ("num_frames", pa.int32()),
             ("recon_psnr", pa.float64()),
             ("compression_ratio", pa.float64()),
+            ("ingest_date", pa.string()),  # YYYY-MM-DD, the daily partition
         ]
     ),
     "Accepted samples as tokens, in shards of bounded size, split train/val by clip hash.",
+    partition_by="ingest_date",
 )
 
 COVERAGE_REPORT = TableSpec(
@@ -239,9 +252,11 @@ TRANSFER_PLAN = TableSpec(
             ("spec_name", pa.string()),
             ("request", pa.string()),
             ("reason", pa.string()),  # why this recipe was chosen
+            ("ingest_date", pa.string()),  # YYYY-MM-DD, the daily partition
         ]
     ),
     "The recipes chosen to close the gap between the kept clips' coverage and the scenario spec, with why.",
+    partition_by="ingest_date",
 )
 
 EVALUATION_SUMMARY = TableSpec(
@@ -279,7 +294,97 @@ REJECTS = TableSpec(
     "Everything refused on the way into a table, with a reason a person can read.",
 )
 
+DATASET_RELEASES = TableSpec(
+    "dataset_releases",
+    "release_name",
+    pa.schema(
+        [
+            ("release_name", pa.string()),
+            ("description", pa.string()),
+            ("created_at", _TS),
+            ("table_versions", pa.string()),  # JSON: table -> pinned Delta version
+            ("row_counts", pa.string()),  # JSON: table -> rows at that version
+            ("settings", pa.string()),  # JSON: resource -> settings (credentials left out)
+            ("code_version", pa.string()),  # git commit, or the package version
+        ]
+    ),
+    "Named, immutable dataset releases: the Delta version of each of the five tables, with settings and code version.",
+)
+
 TABLES: dict[str, TableSpec] = {
     spec.name: spec
-    for spec in (RAW_FOOTAGE, CURATED_CLIPS, TRANSFERRED_VARIANTS, EVALUATED_SAMPLES, TOKENIZED_SHARDS, COVERAGE_REPORT, SCENARIO_SPEC, TRANSFER_PLAN, EVALUATION_SUMMARY, REJECTS)
+    for spec in (
+        RAW_FOOTAGE, CURATED_CLIPS, TRANSFERRED_VARIANTS, EVALUATED_SAMPLES, TOKENIZED_SHARDS, COVERAGE_REPORT, SCENARIO_SPEC,
+        TRANSFER_PLAN, EVALUATION_SUMMARY, REJECTS, DATASET_RELEASES,
+    )
+}
+
+# Where derived columns come from: table -> column -> [(upstream table, column)]. Reported as
+# dagster/column_lineage, so the UI can follow a column back through the tables.
+COLUMN_LINEAGE: dict[str, dict[str, list[tuple[str, str]]]] = {
+    "curated_clips": {
+        "clip_id": [("raw_footage", "footage_id")],
+        "footage_id": [("raw_footage", "footage_id")],
+        "source_kind": [("raw_footage", "source_kind")],
+        "width": [("raw_footage", "width")],
+        "height": [("raw_footage", "height")],
+        "fps": [("raw_footage", "fps")],
+        "depth_blob_key": [("raw_footage", "depth_blob_key")],
+        "seg_blob_key": [("raw_footage", "seg_blob_key")],
+        "sim_params": [("raw_footage", "sim_params")],
+        "ingest_date": [("raw_footage", "ingest_date")],
+    },
+    "transfer_plan": {
+        "clip_id": [("curated_clips", "clip_id")],
+        "condition": [("scenario_spec", "condition")],
+        "spec_name": [("scenario_spec", "spec_name")],
+        "request": [("scenario_spec", "name")],
+        "ingest_date": [("curated_clips", "ingest_date")],
+    },
+    "transferred_variants": {
+        "variant_id": [("transfer_plan", "clip_id"), ("transfer_plan", "condition"), ("transfer_plan", "seed")],
+        "clip_id": [("transfer_plan", "clip_id")],
+        "footage_id": [("curated_clips", "footage_id")],
+        "condition": [("transfer_plan", "condition")],
+        "seed": [("transfer_plan", "seed")],
+        "num_frames": [("curated_clips", "num_frames")],
+        "width": [("curated_clips", "width")],
+        "height": [("curated_clips", "height")],
+        "fps": [("curated_clips", "fps")],
+        "ingest_date": [("transfer_plan", "ingest_date")],
+    },
+    "evaluated_samples": {
+        "sample_id": [("transferred_variants", "variant_id"), ("curated_clips", "clip_id")],
+        "variant_id": [("transferred_variants", "variant_id")],
+        "clip_id": [("curated_clips", "clip_id")],
+        "footage_id": [("curated_clips", "footage_id")],
+        "condition": [("transferred_variants", "condition")],
+        "backend": [("transferred_variants", "backend")],
+        "blob_key": [("transferred_variants", "blob_key"), ("curated_clips", "blob_key")],
+        "ingest_date": [("curated_clips", "ingest_date")],
+    },
+    "tokenized_shards": {
+        "token_id": [("evaluated_samples", "sample_id")],
+        "sample_id": [("evaluated_samples", "sample_id")],
+        "clip_id": [("evaluated_samples", "clip_id")],
+        "footage_id": [("evaluated_samples", "footage_id")],
+        "variant_id": [("evaluated_samples", "variant_id")],
+        "condition": [("evaluated_samples", "condition")],
+        "caption": [("curated_clips", "caption")],
+        "tokens": [("evaluated_samples", "blob_key")],
+        "split": [("evaluated_samples", "clip_id")],
+        "ingest_date": [("evaluated_samples", "ingest_date")],
+    },
+    "coverage_report": {
+        "value": [("curated_clips", c) for c in ("time_of_day", "weather", "motion_level", "source_kind", "scene_type")],
+        "clips": [("curated_clips", "clip_id")],
+        "duration_s": [("curated_clips", "duration_s")],
+    },
+    "evaluation_summary": {
+        "condition": [("evaluated_samples", "condition")],
+        "backend": [("evaluated_samples", "backend")],
+        "samples": [("evaluated_samples", "sample_id")],
+        "passed": [("evaluated_samples", "passed")],
+        "top_failure": [("evaluated_samples", "fail_reasons")],
+    },
 }

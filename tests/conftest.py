@@ -12,6 +12,8 @@ import pytest
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
 DATA = Path(__file__).parent / "data"
+# The daily partition the tests land their footage in (as <landing>/DAY/...).
+DAY = "2026-11-20"
 FOOTAGE = DATA / "footage"
 
 
@@ -81,3 +83,21 @@ def copy_into(folder: Path, *paths: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for p in paths:
         shutil.copy(p, folder / p.name)
+
+
+def table_rows(table: str, keys: list[str], day: str = "2026-11-20", **values) -> "pa.Table":
+    """Rows for ``table`` with the given keys, every other column null unless given: enough
+    for tests of the lake's machinery (releases, maintenance) that do not look at content."""
+    import pyarrow as pa
+
+    from resources.tables import TABLES
+
+    spec = TABLES[table]
+    rows = []
+    for key in keys:
+        row = {name: None for name in spec.schema.names}
+        row.update(values, **{spec.key: key})
+        if spec.partition_by:
+            row[spec.partition_by] = day
+        rows.append(row)
+    return pa.Table.from_pylist(rows, schema=spec.schema)

@@ -9,7 +9,7 @@ from assets.raw_footage import raw_footage
 from resources.captioner import make_captioner
 from resources.configurable import CaptionerResource, CuratorResource, EmbedderResource, LakeResource, LandingZoneResource, SimulatorResource
 from resources.embedder import make_embedder
-from tests.conftest import copy_into
+from tests.conftest import DAY, copy_into
 from tests.tiny_models import CAPTION_WORD, save_tiny_blip, save_tiny_clip
 
 
@@ -44,7 +44,7 @@ def test_backends_need_a_model():
 
 def test_curation_materializes_with_model_backends(tmp_path, tiny, footage):
     landing = tmp_path / "landing"
-    copy_into(landing, footage["megamind"])
+    copy_into(landing / DAY, footage["megamind"])
     resources = {
         "lake": LakeResource(root=str(tmp_path / "lake")),
         "landing": LandingZoneResource(path=str(landing)),
@@ -53,7 +53,7 @@ def test_curation_materializes_with_model_backends(tmp_path, tiny, footage):
         "embedder": EmbedderResource(backend="transformers", model=str(tiny["clip"])),
         "captioner": CaptionerResource(backend="vlm", model=str(tiny["blip"])),
     }
-    result = dg.materialize([raw_footage, curated_clips], resources=resources)
+    result = dg.materialize([raw_footage, curated_clips], resources=resources, partition_key=DAY)
     assert result.success
     rows = resources["lake"].lake.read("curated_clips").to_pylist()
     assert len(rows) == 4

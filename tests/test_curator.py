@@ -157,8 +157,8 @@ def test_dedup_against_the_table_reads_embeddings_instead_of_recomputing(lake, f
 
     today = ingest_file(lake, _walkway(tmp_path / "today.mp4", footage, 23), "today", set(), IngestSettings())[0]
     engines = CurationEngines(Curator(), CountingEmbedder(), TemplateCaptioner(), 0.995)
-    publish(lake, "raw_footage", [today])
-    publish(lake, "curated_clips", curate_footage(lake, engines, today, KeptIndex()))
+    publish(lake, "raw_footage", [dict(today, ingest_date="2026-11-20")])
+    publish(lake, "curated_clips", [dict(r, ingest_date="2026-11-20") for r in curate_footage(lake, engines, today, KeptIndex())])
     assert CountingEmbedder.calls == 1
     # Tomorrow: the index comes from the table; only tomorrow's clip is embedded.
     tomorrow = ingest_file(lake, _walkway(tmp_path / "tomorrow.mp4", footage, 28), "tomorrow", set(), IngestSettings())[0]

@@ -32,14 +32,37 @@ def test_five_assets_form_one_lineage_with_a_blocking_check_each():
 
     graph = defs.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
-    assert keys == set(CHAIN) | {"coverage_report", "scenario_spec", "transfer_plan", "evaluation_summary"}
+    assert keys == set(CHAIN) | {"coverage_report", "scenario_spec", "transfer_plan", "evaluation_summary", "dataset_release"}
     assert dg.AssetKey("curated_clips") in graph.get(dg.AssetKey("coverage_report")).parent_keys
     for upstream, downstream in zip(CHAIN, CHAIN[1:]):
         assert dg.AssetKey(upstream) in graph.get(dg.AssetKey(downstream)).parent_keys
     checks = graph.asset_check_keys
     assert set(CHAIN) <= {c.asset_key.to_user_string() for c in checks}
     assert all(graph.get_check_spec(c).blocking for c in checks)
-    assert defs.resolve_job_def("factory_job") is not None
+    job = defs.resolve_job_def("factory_job")
+    assert job.partitions_def is not None and job.partitions_def.get_partition_keys()[0] == "2024-01-01"
+    for name in CHAIN:
+        assert graph.get(dg.AssetKey(name)).partitions_def == job.partitions_def, name
+    # GPU-bound stages share the "gpu" pool, whose limit the GPU deployment's instance sets.
+    assert {k.to_user_string() for k in keys_in_pool(graph, "gpu")} == {"transferred_variants", "tokenized_shards"}
+
+
+def keys_in_pool(graph, pool: str) -> set:
+    return {k for k in graph.get_all_asset_keys() if graph.get(k).pools and pool in graph.get(k).pools}
+
+
+def test_column_lineage_names_real_columns_of_real_upstreams():
+    from dagster_project.definitions import defs
+    from resources.tables import COLUMN_LINEAGE, TABLES
+
+    graph = defs.resolve_asset_graph()
+    for table, columns in COLUMN_LINEAGE.items():
+        ancestors = {k.to_user_string() for k in graph.get(dg.AssetKey(table)).parent_keys}
+        for column, upstreams in columns.items():
+            assert column in TABLES[table].schema.names, (table, column)
+            for up_table, up_column in upstreams:
+                assert up_table in ancestors, f"{table}.{column} names {up_table}, which is not an upstream of {table}"
+                assert up_column in TABLES[up_table].schema.names, (up_table, up_column)
 
 
 def test_settings_come_from_the_environment(monkeypatch, tmp_path):

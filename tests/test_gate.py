@@ -16,7 +16,7 @@ def _clip(i: int, **overrides) -> dict:
         num_frames=10, start_s=float(i), duration_s=1.0, width=64, height=48, fps=10.0, status="kept", sharpness=50.0,
         brightness=100.0, clipped_fraction=0.01, motion=0.01, black_fraction=0.0, frozen_fraction=0.0, phash="0" * 16,
         curator_version="test", flags=[], time_of_day="day", weather="unknown", motion_level="slow", scene_type="unknown",
-        caption="a clip", captioner="template-v1", embedding=[1.0, 0.0], embedder="test",
+        caption="a clip", captioner="template-v1", embedding=[1.0, 0.0], embedder="test", ingest_date="2026-11-20",
     )
     row.update(overrides)
     return row
@@ -69,3 +69,11 @@ def test_validation_result_splits_rows(lake):
     result = validate_batch("curated_clips", batch, spec.key)
     assert result.ok and result.passed.num_rows == 1
     assert [r.expectation for r in result.rejections] == ["expect_column_values_to_be_in_set"]
+
+
+def test_a_row_without_a_valid_ingest_day_is_rejected_not_published(lake):
+    pub = publish(lake, "curated_clips", [_clip(0), _clip(1, ingest_date=None), _clip(2, ingest_date="yesterday")])
+    assert pub.rows_inserted == 1 and pub.rejects_inserted == 2
+    reasons = {r["subject_id"]: r["reason"] for r in lake.read("rejects").to_pylist()}
+    assert "ingest_date" in reasons[_clip(1)["clip_id"]] and "ingest_date" in reasons[_clip(2)["clip_id"]]
+    assert lake.partitions("curated_clips") == ["2026-11-20"]

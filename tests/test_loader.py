@@ -18,7 +18,7 @@ def _rows(n: int) -> list[dict]:
             "token_id": f"{i:064x}", "shard_id": None, "split": "val" if i % 5 == 0 else "train", "sample_id": f"s{i}", "clip_id": f"c{i}",
             "footage_id": "f", "variant_id": None, "condition": "night", "caption": f"clip {i}", "tokenizer_id": "t", "tokenizer_version": "1",
             "token_shape": list(tokens.shape), "token_dtype": "int16", "tokens": tokens.tobytes(), "num_frames": 8, "recon_psnr": 30.0,
-            "compression_ratio": 50.0,
+            "compression_ratio": 50.0, "ingest_date": "2026-11-20",
         })
     return rows
 

@@ -25,7 +25,7 @@ from resources.configurable import (
     TokenizerResource,
     TransferResource,
 )
-from tests.conftest import copy_into, make_bad_inputs
+from tests.conftest import DAY, copy_into, make_bad_inputs
 
 TABLES = [
     "raw_footage", "curated_clips", "coverage_report", "scenario_spec", "transfer_plan",
@@ -47,7 +47,7 @@ requests:
 @pytest.fixture(scope="module")
 def factory(tmp_path_factory, footage):
     root = tmp_path_factory.mktemp("factory")
-    landing = root / "landing"
+    landing = root / "landing" / DAY
     copy_into(landing, footage["megamind"], footage["tree"])
     # The same bytes under another name and folder: ingested once.
     copy_into(landing / "dup", footage["tree"])
@@ -62,7 +62,7 @@ def factory(tmp_path_factory, footage):
     spec.write_text(SPEC)
     resources = {
         "lake": LakeResource(root=str(root / "lake")),
-        "landing": LandingZoneResource(path=str(landing)),
+        "landing": LandingZoneResource(path=str(landing.parent)),
         "simulator": SimulatorResource(scenes=2, width=160, height=120, num_frames=20),
         "scenario": ScenarioResource(path=str(spec)),
         "curator": CuratorResource(),
@@ -73,11 +73,11 @@ def factory(tmp_path_factory, footage):
         "tokenizer": TokenizerResource(shard_max_rows=8),
     }
     assets = [raw_footage, curated_clips, coverage_report, scenario_spec, transfer_plan, transferred_variants, evaluated_samples, evaluation_summary, tokenized_shards]
-    first = dg.materialize(assets + CHECKS, resources=resources)
+    first = dg.materialize(assets + CHECKS, resources=resources, partition_key=DAY)
     lake = resources["lake"].lake
     counts = {t: lake.row_count(t) for t in TABLES + ["rejects"]}
     versions = {t: lake.version(t) for t in TABLES + ["rejects"]}
-    second = dg.materialize(assets + CHECKS, resources=resources)
+    second = dg.materialize(assets + CHECKS, resources=resources, partition_key=DAY)
     return {"lake": lake, "first": first, "second": second, "counts": counts, "versions": versions, "bad": bad}
 
 
@@ -119,7 +119,7 @@ def test_bad_inputs_land_in_rejects_with_distinct_reasons(factory):
         "empty_file", "unrecognised_format", "truncated_container", "text_file", "still_image", "too_few_frames",
     }
     assert len({r["reason"] for r in raw_rejects.values()}) == 6
-    assert all(uri.startswith("bad/") for uri in raw_rejects)
+    assert all(uri.startswith(f"{DAY}/bad/") for uri in raw_rejects)
 
 
 def test_curated_clips_keep_lineage_and_drop_reasons(factory):

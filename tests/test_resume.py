@@ -13,7 +13,7 @@ import dagster as dg
 from assets.curated_clips import curated_clips
 from dagster_project.resources import resources_for
 from resources.lake import Lake
-from tests.conftest import copy_into
+from tests.conftest import DAY, copy_into
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -21,7 +21,7 @@ REPO = Path(__file__).resolve().parent.parent
 def _materialize(select: str, env: dict) -> subprocess.Popen:
     dagster = Path(sys.executable).parent / "dagster"
     return subprocess.Popen(
-        [str(dagster), "asset", "materialize", "-m", "dagster_project.definitions", "--select", select],
+        [str(dagster), "asset", "materialize", "-m", "dagster_project.definitions", "--select", select, "--partition", DAY],
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
     )
 
@@ -33,7 +33,7 @@ def _commits(table: Path) -> int:
 
 def test_killed_curation_resumes_and_matches_an_uninterrupted_run(tmp_path, footage, monkeypatch):
     landing = tmp_path / "landing"
-    copy_into(landing, footage["megamind"], footage["tree"], footage["vtest"])
+    copy_into(landing / DAY, footage["megamind"], footage["tree"], footage["vtest"])
     (tmp_path / "home").mkdir()
     env = {**os.environ, "DAGSTER_HOME": str(tmp_path / "home"), "FACTORY_LAKE_ROOT": str(tmp_path / "killed"),
            "FACTORY_LANDING_DIR": str(landing), "FACTORY_SIMULATOR_SCENES": "2"}
@@ -61,7 +61,7 @@ def test_killed_curation_resumes_and_matches_an_uninterrupted_run(tmp_path, foot
 
     for key, value in {"FACTORY_LAKE_ROOT": str(tmp_path / "reference"), "FACTORY_LANDING_DIR": str(landing)}.items():
         monkeypatch.setenv(key, value)
-    assert dg.materialize([curated_clips], resources=resources_for("local")).success
+    assert dg.materialize([curated_clips], resources=resources_for("local"), partition_key=DAY).success
 
     def table_rows(root: str) -> list[dict]:
         return sorted(Lake(root).read("curated_clips").to_pylist(), key=lambda r: r["clip_id"])

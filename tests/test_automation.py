@@ -1,0 +1,103 @@
+"""The factory on its own: the nightly schedule, the landing-zone sensor, and downstream
+refreshes that wait for upstream blocking checks."""
+import datetime
+import os
+import time
+
+import dagster as dg
+
+from assets.partitions import REFRESH_WHEN_UPSTREAM_PASSES
+from dagster_project.automation import landing_zone_sensor, nightly_refresh
+from dagster_project.definitions import defs
+from resources.configurable import LandingZoneResource
+
+UTC = datetime.timezone.utc
+
+
+def test_nightly_schedule_refreshes_the_day_that_just_ended():
+    schedule = defs.resolve_schedule_def("nightly_refresh")
+    assert schedule.cron_schedule == "0 2 * * *" and schedule.execution_timezone == "UTC"
+    assert schedule.job_name == "factory_job"
+    context = dg.build_schedule_context(scheduled_execution_time=datetime.datetime(2026, 11, 22, 2, 0, tzinfo=UTC))
+    request = nightly_refresh(context)
+    assert request.partition_key == "2026-11-21"
+    # Across a month boundary, too.
+    context = dg.build_schedule_context(scheduled_execution_time=datetime.datetime(2026, 12, 1, 2, 0, tzinfo=UTC))
+    assert nightly_refresh(context).partition_key == "2026-11-30"
+
+
+def _land(path, seconds_ago: float) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(os.urandom(64))
+    stamp = time.time() - seconds_ago
+    os.utime(path, (stamp, stamp))
+
+
+def _tick(landing, cursor=None) -> dg.SensorResult:
+    context = dg.build_sensor_context(cursor=cursor, resources={"landing": LandingZoneResource(path=str(landing), settle_s=30)})
+    return landing_zone_sensor(context)
+
+
+def test_sensor_requests_each_day_with_new_files_once(tmp_path):
+    landing = tmp_path / "landing"
+    _land(landing / "2026-11-20" / "a.mp4", 3600)
+    _land(landing / "2026-11-20" / "b.mp4", 3600)
+    _land(landing / "2026-11-21" / "c.mp4", 600)
+    first = _tick(landing)
+    assert sorted(r.partition_key for r in first.run_requests) == ["2026-11-20", "2026-11-21"]
+    assert {r.partition_key: r.tags["factory/new_files"] for r in first.run_requests} == {"2026-11-20": "2", "2026-11-21": "1"}
+    # Nothing new: no runs, and the cursor stays.
+    again = _tick(landing, first.cursor)
+    assert again.run_requests == [] and again.cursor == first.cursor
+    # One more file on an old day: only that day, for that file.
+    _land(landing / "2026-11-20" / "d.mp4", 60)
+    third = _tick(landing, again.cursor)
+    assert [(r.partition_key, r.tags["factory/new_files"]) for r in third.run_requests] == [("2026-11-20", "1")]
+    assert len({r.run_key for r in first.run_requests + third.run_requests}) == 3
+
+
+def test_sensor_waits_for_a_file_still_being_written(tmp_path):
+    landing = tmp_path / "landing"
+    _land(landing / "2026-11-21" / "growing.mp4", 1)  # touched a second ago
+    first = _tick(landing)
+    assert first.run_requests == []
+    stamp = time.time() - 120  # the copy finished two minutes ago
+    os.utime(landing / "2026-11-21" / "growing.mp4", (stamp, stamp))
+    assert [r.partition_key for r in _tick(landing, first.cursor).run_requests] == ["2026-11-21"]
+
+
+def test_sensor_skips_days_outside_the_partitions(tmp_path):
+    landing = tmp_path / "landing"
+    _land(landing / "1999-01-01" / "old.mp4", 3600)
+    result = _tick(landing)
+    assert result.run_requests == []
+
+
+def _evaluate(instance, asset: str, cursor=None):
+    return dg.evaluate_automation_conditions(
+        defs=defs, instance=instance, asset_selection=dg.AssetSelection.assets(asset),
+        evaluation_time=datetime.datetime(2026, 11, 20, 12, tzinfo=UTC), cursor=cursor,
+    )
+
+
+def _upstream_materialized(check_passed: bool) -> set[str]:
+    instance = dg.DagsterInstance.ephemeral()
+    start = _evaluate(instance, "curated_clips")
+    instance.report_runless_asset_event(dg.AssetMaterialization("raw_footage", partition="2026-11-20"))
+    instance.report_runless_asset_event(
+        dg.AssetCheckEvaluation(asset_key=dg.AssetKey("raw_footage"), check_name="raw_footage_blobs_exist", passed=check_passed, severity=dg.AssetCheckSeverity.ERROR)
+    )
+    return _evaluate(instance, "curated_clips", start.cursor).get_requested_partitions(dg.AssetKey("curated_clips"))
+
+
+def test_downstream_refreshes_only_after_upstream_blocking_checks_pass():
+    assert _upstream_materialized(check_passed=True) == {"2026-11-20"}
+    assert _upstream_materialized(check_passed=False) == set()
+
+
+def test_every_derived_table_carries_the_automation_condition():
+    graph = defs.resolve_asset_graph()
+    for name in ["curated_clips", "coverage_report", "transfer_plan", "transferred_variants", "evaluated_samples", "evaluation_summary", "tokenized_shards"]:
+        assert graph.get(dg.AssetKey(name)).automation_condition == REFRESH_WHEN_UPSTREAM_PASSES, name
+    # Footage enters by the schedule and the sensor, never by itself.
+    assert graph.get(dg.AssetKey("raw_footage")).automation_condition is None
