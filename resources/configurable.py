@@ -126,16 +126,41 @@ class ScenarioResource(dg.ConfigurableResource):
 
 
 class TransferResource(dg.ConfigurableResource):
-    """Which backend renders the planned recipes (the plan says which conditions, on which clips)."""
+    """Which backend renders the planned recipes (the plan says which conditions, on which clips):
+    ``procedural`` (no weights), ``cosmos-transfer2.5`` or ``cosmos3``. The other fields are the
+    Cosmos backends' settings; docs/cosmos.md explains each."""
 
     backend: str = "procedural"
+    model: str | None = None  # a local directory of diffusers-format weights, or a hub id
+    revision: str | None = None  # hub only; None: the backend's default (Transfer 2.5: diffusers/general)
+    controlnet_model: str | None = None  # Transfer 2.5: "{control}" -> edge|blur|depth|seg; None: the hub id of model
+    controlnet_revision: str | None = "diffusers/controlnet/general/{control}"  # hub only
+    device: str = "auto"  # auto: cuda when there is one, else cpu
+    dtype: str = "auto"  # auto: bf16 on a GPU, fp32 on the CPU; or fp32 | bf16 | fp16
+    batch_size: int = 1  # Transfer 2.5: recipes of a clip (same control) per call; halved on CUDA out-of-memory
+    num_inference_steps: int = 0  # 0: the backend's default
+    guidance_scale: float = 0.0  # 0: the backend's default
+    control_guidance: float = 1.0  # Cosmos 3: one scale for all its controls
+    max_frames_per_chunk: int = 93
+    conditional_frames: int = 1
+    height: int = 0  # 0: generate at the clip's size (rounded to 16); e.g. 704 for 720p
+    negative_prompt: str | None = None
+    controls: list[str] = ["edge"]  # every recipe's controls: edge | blur | depth | seg, with :weight
+    condition_controls: list[str] = []  # per condition, e.g. fog=depth:0.8
+    guardrail: bool = True  # NVIDIA's cosmos_guardrail; false runs without it, and rows say so
     _engine: TransferEngine | None = PrivateAttr(default=None)
 
     @property
     def engine(self) -> TransferEngine:
-        # Loaded once per process: a model backend must not be reloaded per clip.
+        # One engine per resource; the engine loads its model once per process (resources/gpu.py).
         if self._engine is None:
-            self._engine = make_engine(self.backend)
+            if self.backend == "procedural":
+                self._engine = make_engine(self.backend)
+            else:
+                from resources.transfer.cosmos_settings import CosmosTransferSettings
+
+                fields = {k: v for k, v in self.model_dump().items() if k != "backend"}
+                self._engine = make_engine(self.backend, CosmosTransferSettings(**fields))
         return self._engine
 
 
@@ -176,14 +201,32 @@ class EvaluatorResource(dg.ConfigurableResource):
 
 
 class TokenizerResource(dg.ConfigurableResource):
+    """The tokenizer: ``dct`` (no weights), or a learned one - ``cosmos-cv8x8x8``, ``wan2.1``,
+    ``vidtok-fsq`` - loaded from ``model`` (a local directory or a hub id); docs/cosmos.md."""
+
     backend: str = "dct"
     shard_max_rows: int = 64
     shard_max_bytes: int = 64 << 20
     val_fraction: float = 0.1
+    model: str | None = None
+    revision: str | None = None  # hub only
+    subfolder: str | None = None  # e.g. vae, inside a pipeline repository
+    device: str = "auto"  # auto: cuda when there is one, else cpu
+    dtype: str = "auto"  # auto: bf16 on a GPU, fp32 on the CPU
+    batch_size: int = 4  # temporal chunks per forward pass; halved on CUDA out-of-memory
+    chunk_frames: int = 0  # frames per temporal chunk; 0: the backend's default
+    tile_size: int = 0  # > 0: spatial tiles of this many pixels (wan2.1, vidtok-fsq)
+    height: int = 0  # 0: the clip's own size
     _tokenizer: Tokenizer | None = PrivateAttr(default=None)
 
     @property
     def tokenizer(self) -> Tokenizer:
         if self._tokenizer is None:
-            self._tokenizer = make_tokenizer(self.backend)
+            if self.backend == "dct":
+                self._tokenizer = make_tokenizer(self.backend)
+            else:
+                from resources.tokenizer.video_vae import VaeSettings
+
+                fields = {k: v for k, v in self.model_dump().items() if k in VaeSettings.__dataclass_fields__}
+                self._tokenizer = make_tokenizer(self.backend, VaeSettings(**fields))
         return self._tokenizer

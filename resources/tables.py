@@ -137,6 +137,8 @@ TRANSFERRED_VARIANTS = TableSpec(
             ("backend", pa.string()),
             ("backend_version", pa.string()),
             ("model_id", pa.string()),
+            # cosmos_guardrail | off (the guardrail turned off by setting) | n/a (procedural backend)
+            ("guardrail", pa.string()),
             ("used_depth", pa.bool_()),
             ("blob_key", pa.string()),
             ("size_bytes", pa.int64()),

@@ -3,8 +3,12 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from resources.tokenizer.video_vae import VaeSettings
 
 
 @dataclass(frozen=True)
@@ -38,10 +42,27 @@ def psnr(a: np.ndarray, b: np.ndarray) -> float:
     return float("inf") if mse == 0 else 10 * np.log10(255.0**2 / mse)
 
 
-def make_tokenizer(backend: str) -> Tokenizer:
-    """The tokenizer for a backend name; the Cosmos tokenizers plug in here."""
+BACKENDS = ("dct", "cosmos-cv8x8x8", "wan2.1", "vidtok-fsq")
+
+
+def make_tokenizer(backend: str, settings: "VaeSettings | None" = None) -> Tokenizer:
+    """The tokenizer for a backend name. The learned ones take their settings (model,
+    device, dtype, batch, chunking); building one loads no weights - the model loads on the
+    first clip, once per process."""
     if backend == "dct":
         from resources.tokenizer.dct import DctTokenizer
 
         return DctTokenizer()
-    raise ValueError(f"unknown tokenizer backend {backend!r}; available here: dct")
+    learned = {
+        "cosmos-cv8x8x8": ("resources.tokenizer.cosmos", "CosmosCV8x8x8Tokenizer"),
+        "wan2.1": ("resources.tokenizer.wan", "Wan21Tokenizer"),
+        "vidtok-fsq": ("resources.tokenizer.vidtok", "VidTokFsqTokenizer"),
+    }
+    if backend in learned:
+        import importlib
+
+        from resources.tokenizer.video_vae import VaeSettings
+
+        module, cls = learned[backend]
+        return getattr(importlib.import_module(module), cls)(settings or VaeSettings())
+    raise ValueError(f"unknown tokenizer backend {backend!r}; available: {', '.join(BACKENDS)}")

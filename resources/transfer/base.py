@@ -4,10 +4,14 @@ from __future__ import annotations
 import json
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from resources.tables import row_key
+
+if TYPE_CHECKING:
+    from resources.transfer.cosmos_settings import CosmosTransferSettings
 
 
 class TransferError(Exception):
@@ -37,12 +41,16 @@ class ClipMedia:
     fps: float
     depth: np.ndarray | None = None  # metres, T x H x W
     seg: np.ndarray | None = None  # object ids, T x H x W
+    caption: str | None = None  # what the clip shows, in words (prompts of the generative backends)
 
 
 @dataclass
 class TransferOutput:
     frames: np.ndarray  # same shape as the source clip's frames
     used_depth: bool = False  # whether scene depth (ground truth) shaped the result
+    # What the backend resolved the recipe to (a generative backend: prompt, controls and
+    # their weights, steps, chunking); recorded with the recipe's own parameters.
+    params: dict | None = None
 
 
 class TransferEngine(ABC):
@@ -52,6 +60,9 @@ class TransferEngine(ABC):
     backend: str
     version: str
     model_id: str | None = None
+    # Whether NVIDIA's guardrail checked the outputs: "cosmos_guardrail", "off" (by setting),
+    # or "n/a" for a backend that generates nothing a guardrail would check.
+    guardrail: str = "n/a"
 
     @abstractmethod
     def conditions(self) -> tuple[str, ...]:
@@ -66,11 +77,41 @@ class TransferEngine(ABC):
         """Whether this backend can render a condition (``a+b`` composes where supported)."""
         return condition in self.conditions()
 
+    def transfer_many(self, clip: ClipMedia, recipes: list[Recipe]) -> list[TransferOutput | TransferError]:
+        """Every recipe of one clip, in order: its output, or the TransferError that says why
+        it cannot run. A model backend overrides this to batch recipes on the GPU."""
+        out: list[TransferOutput | TransferError] = []
+        for recipe in recipes:
+            try:
+                out.append(self.transfer(clip, recipe))
+            except TransferError as err:
+                out.append(err)
+        return out
 
-def make_engine(backend: str) -> TransferEngine:
-    """The engine for a backend name; the Cosmos backends plug in here."""
+
+BACKENDS = ("procedural", "cosmos-transfer2.5", "cosmos3")
+
+
+def make_engine(backend: str, settings: "CosmosTransferSettings | None" = None) -> TransferEngine:
+    """The engine for a backend name. The Cosmos backends take their settings (model, device,
+    controls, guardrail...); building one checks them but loads no weights - the model loads
+    on the first clip, once per process."""
     if backend == "procedural":
         from resources.transfer.procedural import ProceduralTransfer
 
         return ProceduralTransfer()
-    raise ValueError(f"unknown transfer backend {backend!r}; available here: procedural")
+    if backend == "cosmos-transfer2.5":
+        from resources.transfer.cosmos_transfer25 import CosmosTransfer25
+
+        return CosmosTransfer25(settings or _default_settings())
+    if backend == "cosmos3":
+        from resources.transfer.cosmos3 import Cosmos3Transfer
+
+        return Cosmos3Transfer(settings or _default_settings())
+    raise ValueError(f"unknown transfer backend {backend!r}; available: {', '.join(BACKENDS)}")
+
+
+def _default_settings() -> "CosmosTransferSettings":
+    from resources.transfer.cosmos_settings import CosmosTransferSettings
+
+    return CosmosTransferSettings()

@@ -1,6 +1,7 @@
 """curated_clips row -> transferred_variants rows: run each recipe of a clip through a backend."""
 from __future__ import annotations
 
+import json
 import tempfile
 from pathlib import Path
 
@@ -24,7 +25,7 @@ def load_clip_media(lake: Lake, clip: dict) -> ClipMedia:
     h, w = frames.shape[1:3]
     depth = load_npz(lake.blobs.read_bytes(clip["depth_blob_key"]))[:, :h, :w] if clip.get("depth_blob_key") else None
     seg = load_npz(lake.blobs.read_bytes(clip["seg_blob_key"]))[:, :h, :w] if clip.get("seg_blob_key") else None
-    return ClipMedia(frames, [t for t, _ in decoded], clip["fps"], depth, seg)
+    return ClipMedia(frames, [t for t, _ in decoded], clip["fps"], depth, seg, clip.get("caption"))
 
 
 def variant_id(engine: TransferEngine, clip_id: str, recipe: Recipe) -> str:
@@ -39,12 +40,10 @@ def transfer_clip(lake: Lake, engine: TransferEngine, clip: dict, recipes: list[
         return [], []
     media = load_clip_media(lake, clip)
     rows, rejects = [], []
-    for recipe in todo:
+    for recipe, out in zip(todo, engine.transfer_many(media, todo)):
         vid = variant_id(engine, clip["clip_id"], recipe)
-        try:
-            out = engine.transfer(media, recipe)
-        except TransferError as err:
-            rejects.append(reject_row(STAGE, vid, "recipe_failed", f"{recipe.condition}: {err}", clip["clip_id"], {"recipe": recipe.params_json(), "backend": engine.backend}))
+        if isinstance(out, TransferError):
+            rejects.append(reject_row(STAGE, vid, "recipe_failed", f"{recipe.condition}: {out}", clip["clip_id"], {"recipe": recipe.params_json(), "backend": engine.backend}))
             continue
         with tempfile.TemporaryDirectory(prefix="transfer-") as work:
             path = Path(work) / "variant.mp4"
@@ -57,11 +56,12 @@ def transfer_clip(lake: Lake, engine: TransferEngine, clip: dict, recipes: list[
                 "footage_id": clip["footage_id"],
                 "recipe_id": recipe.recipe_id,
                 "condition": recipe.condition,
-                "recipe_params": recipe.params_json(),
+                "recipe_params": recipe.params_json() if out.params is None else json.dumps({**recipe.params, **out.params}, sort_keys=True),
                 "seed": recipe.seed,
                 "backend": engine.backend,
                 "backend_version": engine.version,
                 "model_id": engine.model_id,
+                "guardrail": engine.guardrail,
                 "used_depth": out.used_depth,
                 "blob_key": blob.key,
                 "size_bytes": blob.size_bytes,

@@ -1,0 +1,52 @@
+"""The settings of the Cosmos transfer backends (TransferResource's fields, as plain data)."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class CosmosTransferSettings:
+    # Where the model is: a local directory (from `hf download ... --local-dir`) or a hub id.
+    model: str | None = None
+    # The hub revision (branch, tag or commit) of ``model``; ignored for a local directory.
+    # None: the backend's default (Transfer 2.5: "diffusers/general").
+    revision: str | None = None
+    # Transfer 2.5's ControlNets, one per control modality; ``{control}`` is replaced by the
+    # modality name. None: the hub id of ``model`` at ``controlnet_revision``.
+    controlnet_model: str | None = None
+    controlnet_revision: str | None = "diffusers/controlnet/general/{control}"
+    device: str = "auto"  # auto: cuda when there is one, else cpu
+    dtype: str = "auto"  # auto: bf16 on a GPU, fp32 on the CPU
+    batch_size: int = 1  # recipes of one clip (same controls) generated in one call
+    num_inference_steps: int = 0  # 0: the backend's default (Transfer 2.5: 36, Cosmos 3: 35)
+    guidance_scale: float = 0.0  # 0: the backend's default (Transfer 2.5: 3.0, Cosmos 3: 6.0)
+    control_guidance: float = 1.0  # Cosmos 3: one scale for all its controls
+    max_frames_per_chunk: int = 93  # NVIDIA's chunk: 93 frames (1 + 4 x 23)
+    conditional_frames: int = 1  # frames each chunk takes over from the previous one
+    height: int = 0  # 0: generate at the clip's own size (rounded to 16); e.g. 704 for 720p
+    negative_prompt: str | None = None  # None: the pipeline's own
+    controls: list[str] = field(default_factory=lambda: ["edge"])
+    condition_controls: list[str] = field(default_factory=list)
+    guardrail: bool = True
+
+    def model_source(self, backend: str) -> str:
+        if not self.model:
+            raise ValueError(
+                f"the {backend} backend needs FACTORY_TRANSFER_MODEL: a local directory of diffusers-format weights or a hub id"
+            )
+        return self.model
+
+    def is_local(self, source: str) -> bool:
+        return os.path.isdir(source)
+
+    def revision_for(self, source: str, revision: str | None) -> str | None:
+        """The revision to load ``source`` at: none for a local directory (a directory has
+        no revisions; its path is what the rows record)."""
+        return None if self.is_local(source) else revision
+
+    def steps(self, default: int) -> int:
+        return self.num_inference_steps or default
+
+    def guidance(self, default: float) -> float:
+        return self.guidance_scale or default
