@@ -35,6 +35,8 @@ test: setup-dev
 bench: setup
 	@command -v ffmpeg >/dev/null || bash scripts/install_ffmpeg.sh
 	$(PY) bench/curate_vs_transcode.py
+	$(PY) bench/refresh_cost.py
+	$(PY) bench/cosmos_transfer_chunk.py
 
 clean:
 	rm -rf lake $(DAGSTER_HOME)

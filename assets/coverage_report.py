@@ -3,7 +3,7 @@ import dagster as dg
 import pyarrow.compute as pc
 
 from assets.partitions import REFRESH_WHEN_UPSTREAM_PASSES
-from assets.publish import materialization, publish_snapshot
+from assets.publish import materialization, plot, publish_snapshot
 from resources.configurable import LakeResource
 from resources.coverage import DIMENSIONS, coverage_png, coverage_rows, png_markdown
 
@@ -16,7 +16,7 @@ from resources.coverage import DIMENSIONS, coverage_png, coverage_rows, png_mark
     description="One row per (dimension, value) over the kept clips: time of day, weather, motion level, "
     "source kind and scene type. The materialization shows it as a bar chart and a table.",
 )
-def coverage_report(lake: LakeResource) -> dg.MaterializeResult:
+def coverage_report(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
     store = lake.lake
     clips = store.read("curated_clips", ["status", "duration_s", *DIMENSIONS])
     kept = clips.filter(pc.equal(clips.column("status"), "kept")).to_pylist()
@@ -27,5 +27,7 @@ def coverage_report(lake: LakeResource) -> dg.MaterializeResult:
         schema=dg.TableSchema(columns=[dg.TableColumn("dimension"), dg.TableColumn("value"), dg.TableColumn("clips", "int"), dg.TableColumn("share", "float")]),
     )
     return materialization(
-        store, pub, kept_clips=len(kept), coverage=table, coverage_plot=dg.MetadataValue.md(png_markdown(coverage_png(rows), "coverage of kept clips"))
+        store, pub, kept_clips=len(kept), coverage=table, coverage_plot=plot(
+            context, "coverage_plot", bool(pub.versions), lambda: dg.MetadataValue.md(png_markdown(coverage_png(rows), "coverage of kept clips"))
+        ),
     )

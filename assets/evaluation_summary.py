@@ -4,7 +4,7 @@ import collections
 import dagster as dg
 
 from assets.partitions import REFRESH_WHEN_UPSTREAM_PASSES
-from assets.publish import materialization, publish_snapshot
+from assets.publish import materialization, plot, publish_snapshot
 from resources.configurable import LakeResource
 from resources.coverage import png_markdown
 from resources.tables import row_key
@@ -37,7 +37,7 @@ def _plot(rows: list[dict]) -> bytes:
     kinds={"delta", "matplotlib"},
     description="Per condition and backend: samples, passes, pass rate and the check that failed most.",
 )
-def evaluation_summary(lake: LakeResource) -> dg.MaterializeResult:
+def evaluation_summary(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
     store = lake.lake
     groups: dict[tuple, list] = collections.defaultdict(lambda: [0, 0, collections.Counter()])
     for batch in store.iter_batches("evaluated_samples", ["condition", "backend", "passed", "checks"], batch_size=512):
@@ -58,5 +58,7 @@ def evaluation_summary(lake: LakeResource) -> dg.MaterializeResult:
     )
     extra = {"pass_rates": table}
     if rows:
-        extra["pass_rate_plot"] = dg.MetadataValue.md(png_markdown(_plot(rows), "pass rate per condition and backend"))
+        extra["pass_rate_plot"] = plot(
+            context, "pass_rate_plot", bool(pub.versions), lambda: dg.MetadataValue.md(png_markdown(_plot(rows), "pass rate per condition and backend"))
+        )
     return materialization(store, pub, **extra)

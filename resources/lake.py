@@ -165,6 +165,8 @@ class Lake:
         merger = dt.merge(
             source=rows,
             predicate=predicate,
+            # A column added to the schema since the table was created is added to the table.
+            merge_schema=True,
             source_alias="s",
             target_alias="t",
         )

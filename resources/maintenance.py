@@ -56,7 +56,7 @@ def vacuum(lake: Lake, retention_hours: float, report: MaintenanceReport) -> Non
 
 def _files_of_version(lake: Lake, name: str, version: int) -> list[str]:
     dt = lake.delta_table(name, version)
-    return [] if dt is None else [_relative(f, name) for f in dt.files()]
+    return [] if dt is None else [_relative(f, name) for f in dt.file_uris()]
 
 
 def _relative(path: str, name: str) -> str:

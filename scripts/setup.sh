@@ -4,6 +4,7 @@
 # - torch: the CPU build where there is no NVIDIA GPU (a plain `pip install torch` would pull
 #   gigabytes of CUDA wheels), the CUDA build from PyPI where there is one.
 # - Java: installed from the OS packages if missing (the Spark jobs need a JVM).
+# - Chromium (dev set-up only): from the OS packages if missing, for the UI test.
 # - No model weights are downloaded, ever: the Cosmos backends load local directories.
 set -euo pipefail
 VENV=${1:-.venv}
@@ -24,6 +25,12 @@ apt_install() {
 if ! command -v java >/dev/null 2>&1; then
   log "installing Java (for Spark)"
   apt_install default-jre-headless || log "warning: Java not installed; the Spark jobs will not run"
+fi
+
+# The UI test drives the system Chromium through Playwright (no browser is downloaded).
+if [[ "$EXTRAS" == *dev* ]] && ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
+  log "installing Chromium (for the UI test)"
+  apt_install chromium || log "warning: Chromium not installed; tests/test_ui.py will fail (set FACTORY_CHROMIUM to a Chromium binary)"
 fi
 
 if [ ! -x "$VENV/bin/python" ]; then

@@ -77,8 +77,20 @@ def factory(tmp_path_factory, footage):
     lake = resources["lake"].lake
     counts = {t: lake.row_count(t) for t in TABLES + ["rejects"]}
     versions = {t: lake.version(t) for t in TABLES + ["rejects"]}
+    files = data_files(lake)
     second = dg.materialize(assets + CHECKS, resources=resources, partition_key=DAY)
-    return {"lake": lake, "first": first, "second": second, "counts": counts, "versions": versions, "bad": bad}
+    return {
+        "lake": lake, "first": first, "second": second, "counts": counts, "versions": versions, "bad": bad, "files_before_second": files,
+        "resources": resources, "assets": assets, "landing": landing.parent,
+    }
+
+
+def data_files(lake) -> set[str]:
+    """Every Parquet data file in the lake's tables."""
+    import pyarrow.fs as pafs
+
+    selector = pafs.FileSelector(f"{lake.root}/tables", recursive=True)
+    return {i.path for i in pafs.LocalFileSystem().get_file_info(selector) if i.path.endswith(".parquet")}
 
 
 def test_every_table_is_materialized_with_its_checks_passing(factory):
@@ -99,6 +111,12 @@ def test_materializations_report_version_row_count_and_schema(factory):
         assert md["dagster/row_count"].value == factory["counts"][table]
         schema = md["dagster/column_schema"].value
         assert [c.name for c in schema.columns] == lake.read(table).schema.names
+        if table in ("tokenized_shards", "transferred_variants", "evaluated_samples", "curated_clips"):
+            lineage = md["dagster/column_lineage"].value.deps_by_column
+            assert lineage["footage_id"][0].asset_key.path[-1] in ("raw_footage", "curated_clips", "evaluated_samples")
+    shards = next(e for e in factory["first"].get_asset_materialization_events() if e.asset_key.path[-1] == "tokenized_shards")
+    caption = shards.materialization.metadata["dagster/column_lineage"].value.deps_by_column["caption"]
+    assert [(d.asset_key.path[-1], d.column_name) for d in caption] == [("curated_clips", "caption")]
 
 
 def test_raw_footage_holds_real_and_sim_and_dedups_by_bytes(factory):
@@ -223,6 +241,7 @@ def test_second_run_adds_no_rows_and_no_versions(factory):
     lake = factory["lake"]
     assert {t: lake.row_count(t) for t in TABLES + ["rejects"]} == factory["counts"]
     assert {t: lake.version(t) for t in TABLES + ["rejects"]} == factory["versions"]
+    assert data_files(lake) == factory["files_before_second"]
 
 
 def test_any_token_row_traces_back_to_its_footage_and_frames(factory):
@@ -259,3 +278,51 @@ def test_lineage_cli_prints_the_chain(factory):
     assert chain["token"]["token_id"] == token_id and chain["footage"]["source_uri"]
     missing = subprocess.run([str(factory_cli), "lineage", "nope"], env={**os.environ, "FACTORY_LAKE_ROOT": lake.root}, capture_output=True, text=True, timeout=120)
     assert missing.returncode == 2 and "not a token" in missing.stderr
+
+
+@pytest.fixture(scope="module")
+def next_day(factory, footage):
+    """The day after: one new file lands in its own folder and that day's partition runs."""
+    from resources.video import H264Writer, iter_frames
+
+    lake = factory["lake"]
+    day2 = "2026-11-21"
+    new = factory["landing"] / day2 / "walkway_later.mp4"
+    new.parent.mkdir(parents=True)
+    with H264Writer(new, 768, 576, 10.0) as w:
+        for f in iter_frames(footage["vtest"], 150, 180):
+            w.write(f.decoded, f.time_s)
+    before = data_files(lake)
+    result = dg.materialize(factory["assets"] + CHECKS, resources=factory["resources"], partition_key=day2)
+    after = data_files(lake)
+    versions = {t: lake.version(t) for t in TABLES + ["rejects"]}
+    noop = dg.materialize(factory["assets"] + CHECKS, resources=factory["resources"], partition_key=day2)
+    return {"day": day2, "result": result, "new_files": after - before, "noop": noop, "versions": versions, "after": after}
+
+
+def _metadata(result, asset: str) -> dict:
+    event = next(e for e in result.get_asset_materialization_events() if e.asset_key.path[-1] == asset)
+    return {k: v.value for k, v in event.materialization.metadata.items()}
+
+
+def test_a_new_day_processes_only_its_own_footage(factory, next_day):
+    lake = factory["lake"]
+    assert next_day["result"].success
+    raw = _metadata(next_day["result"], "raw_footage")
+    assert raw["files_seen"] == 1 and raw["rows_inserted"] == 1 and raw["scenes_rendered"] == 0
+    assert _metadata(next_day["result"], "curated_clips")["footage_curated"] == 1
+    assert lake.partitions("raw_footage") == [DAY, next_day["day"]]
+    # Every new data file of a partitioned table is in the new day's partition: the old day is untouched.
+    for path in next_day["new_files"]:
+        table = path.split("/tables/")[1].split("/")[0]
+        if table in ("raw_footage", "curated_clips", "transfer_plan", "transferred_variants", "evaluated_samples", "tokenized_shards"):
+            assert f"/ingest_date={next_day['day']}/" in path, path
+    clips = lake.read("curated_clips", ["footage_id", "ingest_date"], partition=next_day["day"]).to_pylist()
+    assert clips and {c["footage_id"] for c in clips} == set(lake.keys("raw_footage", partition=next_day["day"]))
+
+
+def test_a_refresh_with_nothing_new_writes_no_data_files(factory, next_day):
+    assert next_day["noop"].success
+    lake = factory["lake"]
+    assert {t: lake.version(t) for t in TABLES + ["rejects"]} == next_day["versions"]
+    assert data_files(lake) == next_day["after"]
