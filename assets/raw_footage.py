@@ -7,7 +7,8 @@ import dagster as dg
 from assets.partitions import DAILY
 from assets.publish import materialization, publish
 from resources.configurable import LakeResource, LandingZoneResource, SimulatorResource
-from resources.ingest import ingest_file, landed_files
+from resources.ingest import ingest_file
+from resources.landing import LandingZone
 from resources.simulator import render_scene, scene_id
 
 
@@ -15,7 +16,8 @@ from resources.simulator import render_scene, scene_id
     group_name="factory",
     partitions_def=DAILY,
     kinds={"delta", "pyav", "pybullet"},
-    description="Every file that landed on the partition's day (its `YYYY-MM-DD/` folder in the landing zone, "
+    description="Every file that landed on the partition's day (its `YYYY-MM-DD/` folder in the landing zone, a local "
+    "directory or an S3 prefix, "
     "else its modification date), plus simulated pybullet scenes not rendered before, keyed by the sha256 of "
     "its bytes. Files that are not decodable video go to `rejects` with a reason.",
 )
@@ -26,14 +28,21 @@ def raw_footage(
     day = context.partition_key
     known = store.keys("raw_footage")
     rendered_scenes = set(store.read("raw_footage", ["sim_scene_id"]).column("sim_scene_id").drop_null().to_pylist())
+    # A file already ingested under the same name and size is not read again: on an S3 zone
+    # that would download every file on every refresh just to hash it.
+    seen = {(r["source_uri"], r["size_bytes"]) for r in store.read("raw_footage", ["source_uri", "size_bytes"]).to_pylist()}
     rows, rejects = [], []
-    landing_root = Path(landing.path)
-    files = list(landed_files(landing_root, day))
-    for i, path in enumerate(files, 1):
-        row, reject = ingest_file(store, path, str(path.relative_to(landing_root)), known, landing.settings)
+    zone = LandingZone(landing.path)
+    files = zone.files(day)
+    for i, landed in enumerate(files, 1):
+        if (landed.rel, landed.size) in seen:
+            context.log.info(f"landing {i}/{len(files)}: {landed.name} -> already ingested")
+            continue
+        with zone.local_path(landed) as path:
+            row, reject = ingest_file(store, path, landed.rel, known, landing.settings)
         rows += [row] if row else []
         rejects += [reject] if reject else []
-        context.log.info(f"landing {i}/{len(files)}: {path.name} -> {'ingested' if row else 'rejected: ' + reject['reason'] if reject else 'already ingested'}")
+        context.log.info(f"landing {i}/{len(files)}: {landed.name} -> {'ingested' if row else 'rejected: ' + reject['reason'] if reject else 'already ingested'}")
     new_scenes = [p for p in simulator.scene_params() if scene_id(p) not in rendered_scenes]
     with tempfile.TemporaryDirectory(prefix="sim-") as work:
         for i, params in enumerate(new_scenes, 1):

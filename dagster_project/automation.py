@@ -7,7 +7,7 @@ import dagster as dg
 from assets.partitions import DAILY
 from dagster_project.jobs import factory_job
 from resources.configurable import LandingZoneResource
-from resources.ingest import LandingCursor, files_landed_since
+from resources.landing import LandingCursor, LandingZone, files_landed_since
 
 
 @dg.schedule(
@@ -31,13 +31,13 @@ def nightly_refresh(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     "files. A cursor remembers what was seen; files still being written wait for the next tick.",
 )
 def landing_zone_sensor(context: dg.SensorEvaluationContext, landing: LandingZoneResource) -> dg.SensorResult:
-    by_day, cursor = files_landed_since(landing.path, LandingCursor.from_json(context.cursor), landing.settle_s, time.time())
+    by_day, cursor = files_landed_since(LandingZone(landing.path), LandingCursor.from_json(context.cursor), landing.settle_s, time.time())
     requests, skipped = [], []
     for day, files in sorted(by_day.items()):
         if not DAILY.has_partition_key(day):
             skipped.append(f"{day} ({len(files)} files): not a partition of this deployment")
             continue
-        names = ", ".join(p.name for p in files[:5]) + (f" and {len(files) - 5} more" if len(files) > 5 else "")
+        names = ", ".join(f.name for f in files[:5]) + (f" and {len(files) - 5} more" if len(files) > 5 else "")
         requests.append(
             dg.RunRequest(run_key=f"landing-{day}-{cursor.mtime}-{len(files)}", partition_key=day, tags={"factory/trigger": "landing", "factory/new_files": str(len(files))})
         )

@@ -44,12 +44,10 @@ def format_summary(summary: list[dict]) -> str:
 def landing_days(landing_dir: str) -> list[str]:
     """The daily partitions that have footage in the landing zone (today's when it is empty)."""
     from datetime import datetime, timezone
-    from pathlib import Path
 
-    from resources.ingest import landed_files, landing_day
+    from resources.landing import LandingZone
 
-    days = sorted({landing_day(p, landing_dir) for p in landed_files(landing_dir)}) if Path(landing_dir).is_dir() else []
-    return days or [datetime.now(timezone.utc).strftime("%Y-%m-%d")]
+    return LandingZone(landing_dir).days() or [datetime.now(timezone.utc).strftime("%Y-%m-%d")]
 
 
 def run_demo() -> int:

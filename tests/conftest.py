@@ -101,3 +101,22 @@ def table_rows(table: str, keys: list[str], day: str = "2026-11-20", **values) -
             row[spec.partition_by] = day
         rows.append(row)
     return pa.Table.from_pylist(rows, schema=spec.schema)
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory):
+    """A SeaweedFS S3 server on 127.0.0.1 for the whole session (see tests/s3_server.py)."""
+    from tests.s3_server import S3Server
+
+    server = S3Server(tmp_path_factory.mktemp("seaweedfs"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def s3_env(s3_server, monkeypatch):
+    """The S3 server's credentials and endpoint in the environment, where the factory reads them."""
+    for key, value in s3_server.env.items():
+        monkeypatch.setenv(key, value)
+    return s3_server
