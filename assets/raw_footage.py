@@ -9,7 +9,9 @@ from assets.publish import materialization, publish
 from resources.configurable import LakeResource, LandingZoneResource, SimulatorResource
 from resources.ingest import ingest_file
 from resources.landing import LandingZone
+from resources.rejects import reject_row
 from resources.simulator import render_scene, scene_id
+from resources.tables import row_key
 
 
 @dg.asset(
@@ -34,9 +36,18 @@ def raw_footage(
     rows, rejects = [], []
     zone = LandingZone(landing.path)
     files = zone.files(day)
+    growing = zone.still_being_written(files, landing.settle_s)
     for i, landed in enumerate(files, 1):
         if (landed.rel, landed.size) in seen:
             context.log.info(f"landing {i}/{len(files)}: {landed.name} -> already ingested")
+            continue
+        if landed.rel in growing:
+            context.log.info(f"landing {i}/{len(files)}: {landed.name} -> deferred: still being written (its size is changing)")
+            continue
+        if landed.outside:
+            reason = f"a link that points outside the landing zone (to {landed.outside}); only files inside the zone are ingested"
+            rejects.append(reject_row("raw_footage", row_key("outside", landed.rel), "outside_landing_zone", reason, landed.rel))
+            context.log.warning(f"landing {i}/{len(files)}: {landed.name} -> rejected: {reason}")
             continue
         with zone.local_path(landed) as path:
             row, reject = ingest_file(store, path, landed.rel, known, landing.settings)
@@ -52,4 +63,4 @@ def raw_footage(
             rejects += [reject] if reject else []
             context.log.info(f"simulated scene {i}/{len(new_scenes)} ({params['scene_type']}) rendered and ingested")
     pub = publish(store, "raw_footage", [dict(r, ingest_date=day) for r in rows], rejects)
-    return materialization(store, pub, partition=day, files_seen=len(files), scenes_rendered=len(new_scenes))
+    return materialization(store, pub, partition=day, files_seen=len(files), files_deferred=dg.MetadataValue.json(sorted(growing)), scenes_rendered=len(new_scenes))

@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ class LandedFile:
     size: int
     mtime: float  # seconds since the epoch
     day: str  # the daily partition it belongs to
+    outside: str | None = None  # a link's target, when it points outside the landing zone
 
     @property
     def name(self) -> str:
@@ -72,7 +74,10 @@ class LandingZone:
                 except OSError:
                     st = path.lstat()
                 rel = path.relative_to(self.base).as_posix()
-                yield LandedFile(rel, st.st_size, st.st_mtime, landing_day(rel, st.st_mtime))
+                # A link may point anywhere on the machine: only what is inside the zone lands.
+                target = path.resolve() if path.is_symlink() else None
+                outside = str(target) if target is not None and not target.is_relative_to(Path(self.base).resolve()) else None
+                yield LandedFile(rel, st.st_size, st.st_mtime, landing_day(rel, st.st_mtime), outside)
 
     def _object_files(self) -> Iterator[LandedFile]:
         selector = pafs.FileSelector(self.base, recursive=True, allow_not_found=True)
@@ -82,6 +87,18 @@ class LandingZone:
                 continue
             mtime = info.mtime.timestamp() if info.mtime is not None else 0.0
             yield LandedFile(rel, info.size or 0, mtime, landing_day(rel, mtime))
+
+    def still_being_written(self, files: list[LandedFile], settle_s: float, wait_s: float = 1.0) -> set[str]:
+        """The files among ``files`` that are still growing: a file modified in the last
+        ``settle_s`` seconds is looked at again after ``wait_s``, and if its size or time
+        changed it is still being copied in. (An S3 object appears whole, so only local
+        files can be caught half-written.)"""
+        young = [f for f in files if f.mtime > time.time() - settle_s]
+        if not young:
+            return set()
+        time.sleep(wait_s)
+        now = {f.rel: f for f in self.files()}
+        return {f.rel for f in young if f.rel not in now or (now[f.rel].size, now[f.rel].mtime) != (f.size, f.mtime)}
 
     def days(self) -> list[str]:
         return sorted({f.day for f in self.files()})

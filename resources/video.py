@@ -92,6 +92,8 @@ def probe(path: str | Path, min_frames: int = 2, max_bytes: int | None = None, m
             what = "audio only" if container.streams.audio else "no media streams"
             raise FootageError("no_video_stream", f"no video stream ({what})")
         stream = container.streams.video[0]
+        if stream.codec_context is None:
+            raise FootageError("unsupported_codec", "its video codec is not one this FFmpeg build can decode (unknown codec tag)")
         width, height = stream.codec_context.width, stream.codec_context.height
         if width * height > max_pixels:
             raise FootageError("oversized_frame", f"declared frame size {width}x{height} is over the {max_pixels}-pixel limit")
