@@ -36,6 +36,7 @@ bench: setup
 	@command -v ffmpeg >/dev/null || bash scripts/install_ffmpeg.sh
 	$(PY) bench/curate_vs_transcode.py
 	$(PY) bench/refresh_cost.py
+	$(PY) bench/memory_peak.py
 	$(PY) bench/cosmos_transfer_chunk.py
 
 clean:
