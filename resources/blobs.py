@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pyarrow.fs as pafs
 
+from resources.storage_errors import storage_errors
+
 _CHUNK = 1 << 20
 
 
@@ -59,9 +61,11 @@ class BlobStore:
     def _path(self, key: str) -> str:
         return f"{self._base}/{key}"
 
+    @storage_errors("looking for blob {0}")
     def exists(self, key: str) -> bool:
         return self.fs.get_file_info(self._path(key)).type == pafs.FileType.File
 
+    @storage_errors("storing a blob")
     def put_file(self, src: str | Path, ext: str) -> BlobRef:
         """Store a local file's bytes; a no-op when the same bytes are already stored."""
         sha = sha256_file(src)
@@ -70,6 +74,7 @@ class BlobStore:
             self._write(ref.key, src)
         return ref
 
+    @storage_errors("storing a blob")
     def put_bytes(self, data: bytes, ext: str) -> BlobRef:
         sha = hashlib.sha256(data).hexdigest()
         ref = BlobRef(blob_key(sha, ext), len(data), sha)
@@ -97,6 +102,7 @@ class BlobStore:
                 while chunk := fh.read(_CHUNK):
                     out.write(chunk)
 
+    @storage_errors("reading blob {0}")
     def read_bytes(self, key: str) -> bytes:
         with self.fs.open_input_stream(self._path(key)) as fh:
             return fh.read()

@@ -20,6 +20,7 @@ from deltalake import DeltaTable, write_deltalake
 from deltalake.exceptions import CommitFailedError, TableNotFoundError
 
 from resources.blobs import BlobStore
+from resources.storage_errors import is_unreachable, storage_errors, unavailable
 from resources.tables import TABLES, TableSpec
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,7 @@ class Lake:
     def table_uri(self, name: str) -> str:
         return f"{self.root}/tables/{name}"
 
+    @storage_errors("opening table {0}")
     def delta_table(self, name: str, version: int | None = None) -> DeltaTable | None:
         try:
             return DeltaTable(self.table_uri(name), version=version, storage_options=self.storage_options)
@@ -78,6 +80,7 @@ class Lake:
         # Resolved against the files' partition values, so other days' files are never opened.
         return pc.field(column) == partition
 
+    @storage_errors("reading table {0}")
     def read(self, name: str, columns: list[str] | None = None, version: int | None = None, partition: str | None = None) -> pa.Table:
         """A table (or some of its columns, or one partition) as Arrow; empty when it does not exist yet."""
         dt = self.delta_table(name, version)
@@ -95,16 +98,24 @@ class Lake:
         dt = self.delta_table(name, version)
         if dt is None:
             return
-        yield from self.dataset(dt, name).to_batches(columns=columns, filter=filter, batch_size=batch_size)
+        try:
+            yield from self.dataset(dt, name).to_batches(columns=columns, filter=filter, batch_size=batch_size)
+        except OSError as exc:
+            if is_unreachable(exc):
+                raise unavailable(self.root, f"reading table {name}", exc) from None
+            raise
 
+    @storage_errors("reading the keys of {0}")
     def keys(self, name: str, column: str | None = None, partition: str | None = None) -> set[str]:
         column = column or TABLES[name].key
         return set(self.read(name, [column], partition=partition).column(column).to_pylist())
 
+    @storage_errors("counting the rows of {0}")
     def row_count(self, name: str, partition: str | None = None) -> int:
         dt = self.delta_table(name)
         return 0 if dt is None else self.dataset(dt, name).count_rows(filter=self._partition_filter(name, partition))
 
+    @storage_errors("listing the partitions of {0}")
     def partitions(self, name: str) -> list[str]:
         """The partition values a table holds now, from the snapshot's add actions (no data read)."""
         dt = self.delta_table(name)
@@ -114,6 +125,7 @@ class Lake:
         return sorted({p[column] for p in dt.partitions()})
 
     # -- writing ---------------------------------------------------------------------------
+    @storage_errors("committing to {0}")
     def merge(self, name: str, rows: pa.Table, update_existing: bool = False) -> CommitInfo:
         """Insert rows whose key is new (and optionally update matched ones) in one commit.
 
