@@ -4,7 +4,7 @@ PY          := $(VENV)/bin/python
 DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export DAGSTER_HOME
 
-.PHONY: setup setup-dev demo ui test bench clean
+.PHONY: setup setup-dev demo ui test crash-trials bench clean
 
 $(VENV)/.installed: pyproject.toml scripts/setup.sh
 	bash scripts/setup.sh $(VENV)
@@ -30,6 +30,10 @@ ui: setup
 ## Set up, then run the whole test suite.
 test: setup-dev
 	$(PY) -m pytest -q -p no:cacheprovider
+
+## 24 SIGKILL-and-rerun trials, four per table (about 20 minutes; `make test` runs 3).
+crash-trials: setup-dev
+	FACTORY_CRASH_TRIALS=24 $(PY) -m pytest -q -p no:cacheprovider tests/reliability/test_crash_trials.py
 
 ## Benchmarks; each prints one JSON object on its last line.
 bench: setup
