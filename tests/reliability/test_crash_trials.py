@@ -7,8 +7,6 @@ table (about 20 minutes on 2 cores)."""
 import os
 import random
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -17,40 +15,20 @@ import pytest
 
 from resources.lake import Lake
 from resources.maintenance import referenced_blobs, run_maintenance
-from resources.tables import TABLES
 from tests.conftest import DAY, copy_into
+from tests.reliability.runs import materialize_day, snapshot
 
-REPO = Path(__file__).resolve().parents[2]
 KILL_AFTER = ["raw_footage", "curated_clips", "transfer_plan", "transferred_variants", "evaluated_samples", "tokenized_shards"]
-_WHEN = {"ingested_at", "rejected_at"}
 TRIALS = int(os.environ.get("FACTORY_CRASH_TRIALS", "3"))
 
 
 SPEC = "name: crash-trials\ntargets:\n  - scene_type: any\n    conditions: {night: 0.3, fog: 0.3}\n"
 
 
-def _materialize(lake: Path, landing: Path, home: Path) -> subprocess.Popen:
+def _materialize(lake: Path, landing: Path, home: Path):
     home.mkdir(parents=True, exist_ok=True)
     (home / "spec.yaml").write_text(SPEC)  # a spec with targets, so every table gets rows
-    env = {**os.environ, "DAGSTER_HOME": str(home), "FACTORY_LAKE_ROOT": str(lake), "FACTORY_LANDING_DIR": str(landing),
-           "FACTORY_SCENARIO_SPEC": str(home / "spec.yaml"),
-           "FACTORY_SIMULATOR_SCENES": "1", "FACTORY_SIMULATOR_WIDTH": "160", "FACTORY_SIMULATOR_HEIGHT": "120",
-           "FACTORY_SIMULATOR_NUM_FRAMES": "20", "FACTORY_LANDING_SETTLE_S": "0"}
-    dagster = Path(sys.executable).parent / "dagster"
-    return subprocess.Popen(
-        [str(dagster), "asset", "materialize", "-m", "dagster_project.definitions", "--select", "group:factory", "--partition", DAY],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
-    )
-
-
-def _snapshot(root: Path) -> dict[str, dict]:
-    lake = Lake(str(root))
-    out = {}
-    for name, spec in TABLES.items():
-        rows = lake.read(name).to_pylist()
-        assert len({r[spec.key] for r in rows}) == len(rows), f"{name} has duplicated keys"
-        out[name] = {r[spec.key]: {k: v for k, v in r.items() if k not in _WHEN} for r in rows}
-    return out
+    return materialize_day(lake, landing, home, FACTORY_SCENARIO_SPEC=str(home / "spec.yaml"))
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +39,7 @@ def reference(tmp_path_factory, footage):
     run = _materialize(root / "reference", landing, root / "home")
     out, _ = run.communicate(timeout=900)
     assert run.returncode == 0, out[-4000:]
-    tables = _snapshot(root / "reference")
+    tables = snapshot(root / "reference")
     assert all(tables[t] for t in KILL_AFTER), {t: len(tables[t]) for t in KILL_AFTER}
     return {"root": root, "landing": landing, "tables": tables}
 
@@ -85,11 +63,11 @@ def test_a_killed_run_reruns_to_the_same_tables(reference, trial):
     rerun = _materialize(lake_root, reference["landing"], reference["root"] / f"home-{trial}")
     out, _ = rerun.communicate(timeout=900)
     assert rerun.returncode == 0, out[-4000:]
-    assert _snapshot(lake_root) == reference["tables"]
+    assert snapshot(lake_root) == reference["tables"]
 
     # A killed run may leave blobs it wrote but never committed: garbage collection removes them.
     lake = Lake(str(lake_root))
     run_maintenance(lake, retention_hours=0)
     stored = {i.path.split(f"{lake.blobs.fs_base}/", 1)[1] for i in lake.blobs.fs.get_file_info(pafs.FileSelector(f"{lake.blobs.fs_base}/blobs", recursive=True)) if i.type == pafs.FileType.File}
     assert stored == referenced_blobs(lake, retention_hours=0)
-    assert _snapshot(lake_root) == reference["tables"]
+    assert snapshot(lake_root) == reference["tables"]

@@ -1,11 +1,7 @@
 """Storage faults: the S3 server stops in the middle of a run. The run fails saying the storage
 cannot be reached; after the server is back, nothing half-committed is visible and a rerun
 completes."""
-import os
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pyarrow.fs as pafs
 import pytest
@@ -13,9 +9,9 @@ import pytest
 from resources.lake import Lake
 from resources.tables import TABLES
 from tests.conftest import DAY, copy_into
+from tests.reliability.runs import materialize_day
 from tests.s3_server import S3Server
 
-REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -25,18 +21,6 @@ def own_server(tmp_path):
     server.start()
     yield server
     server.stop()
-
-
-def _materialize(server: S3Server, lake: str, landing: Path, home: Path) -> subprocess.Popen:
-    home.mkdir(exist_ok=True)
-    env = {**os.environ, **server.env, "DAGSTER_HOME": str(home), "FACTORY_LAKE_ROOT": lake, "FACTORY_LANDING_DIR": str(landing),
-           "FACTORY_SIMULATOR_SCENES": "1", "FACTORY_SIMULATOR_WIDTH": "160", "FACTORY_SIMULATOR_HEIGHT": "120",
-           "FACTORY_SIMULATOR_NUM_FRAMES": "20", "FACTORY_LANDING_SETTLE_S": "0"}
-    dagster = Path(sys.executable).parent / "dagster"
-    return subprocess.Popen(
-        [str(dagster), "asset", "materialize", "-m", "dagster_project.definitions", "--select", "group:factory", "--partition", DAY],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
 
 
 def _committed(server: S3Server, table_dir: str) -> bool:
@@ -50,7 +34,7 @@ def test_a_run_that_loses_its_storage_fails_clearly_and_a_rerun_completes(own_se
     landing = tmp_path / "landing"
     copy_into(landing / DAY, footage["tree"])
     lake_uri = f"s3://{own_server.bucket}/lake"
-    run = _materialize(own_server, lake_uri, landing, tmp_path / "home")
+    run = materialize_day(lake_uri, landing, tmp_path / "home", **own_server.env)
     deadline = time.monotonic() + 300
     while not _committed(own_server, f"{own_server.bucket}/lake/tables/curated_clips/_delta_log") and run.poll() is None:
         assert time.monotonic() < deadline, "curated_clips never committed"
@@ -75,7 +59,7 @@ def test_a_run_that_loses_its_storage_fails_clearly_and_a_rerun_completes(own_se
                 assert lake.blobs.exists(r[column]), (name, column)
     assert lake.row_count("curated_clips") > 0
 
-    rerun = _materialize(own_server, lake_uri, landing, tmp_path / "home")
+    rerun = materialize_day(lake_uri, landing, tmp_path / "home", **own_server.env)
     out, _ = rerun.communicate(timeout=900)
     assert rerun.returncode == 0, out[-4000:]
     assert lake.row_count("tokenized_shards", DAY) > 0
