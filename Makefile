@@ -42,6 +42,7 @@ bench: setup
 	$(PY) bench/refresh_cost.py
 	$(PY) bench/memory_peak.py
 	$(PY) bench/cosmos_transfer_chunk.py
+	$(PY) bench/spark_vs_inprocess.py
 
 clean:
 	rm -rf lake $(DAGSTER_HOME)

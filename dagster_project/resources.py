@@ -30,6 +30,11 @@ _RESOURCES: dict[str, type[dg.ConfigurableResource]] = {
     "tokenizer": TokenizerResource,
 }
 
+# Not here: `executor` (resources.configurable.ExecutionResource: in process, local Spark or EMR).
+# The four heavy stages bind it themselves (resources.configurable.EXECUTOR) and it reads
+# FACTORY_EXECUTOR_* when they run: Dagster has no optional resources, and binding it here as
+# well would conflict with the assets' binding. docs/spark.md.
+
 # Local: a lake in ./lake, the bundled footage, CPU backends, no weights.
 _LOCAL_DEFAULTS: dict[str, dict] = {"landing": {"path": str(DEMO_LANDING_DIR)}, "scenario": {"path": str(DEFAULT_SCENARIO)}}
 # Prod: nothing is guessed - the lake and the landing zone must be named (s3://... for both).

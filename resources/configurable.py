@@ -9,6 +9,7 @@ from resources.captioner import Captioner, make_captioner
 from resources.curator import CurationSettings, Curator
 from resources.embedder import Embedder, make_embedder
 from resources.evaluator import EvaluationSettings, Evaluator
+from resources.execution import ExecutionSettings
 from resources.ingest import IngestSettings
 from resources.lake import Lake
 from resources.simulator import scene_params
@@ -230,3 +231,48 @@ class TokenizerResource(dg.ConfigurableResource):
                 fields = {k: v for k, v in self.model_dump().items() if k in VaeSettings.__dataclass_fields__}
                 self._tokenizer = make_tokenizer(self.backend, VaeSettings(**fields))
         return self._tokenizer
+
+
+class ExecutionResource(dg.ConfigurableResource):
+    """Where curation, transfer, evaluation and tokenization run: ``inprocess`` (default), or
+    their Spark jobs through Dagster Pipes: ``local_spark`` (a local[N] session in a
+    subprocess), ``emr_serverless`` or ``emr`` (dagster-aws clients); resources/execution.py
+    and docs/spark.md explain each field. A field left unset here (or in the run's config)
+    is read from ``FACTORY_EXECUTOR_<FIELD>`` when the asset runs, else its default.
+
+    The stages bind it themselves (``EXECUTOR``): a resource an asset requires would have to
+    be bound by every caller, and an asset-bound one cannot also be bound in Definitions."""
+
+    mode: str | None = None  # inprocess | local_spark | emr_serverless | emr
+    spark_master: str | None = None  # local_spark: local[N] (default local[2])
+    spark_conf: list[str] | None = None  # key=value
+    python: str | None = None
+    aws_region: str | None = None
+    emr_code_uri: str | None = None
+    emr_python_archive: str | None = None
+    emr_application_id: str | None = None
+    emr_execution_role_arn: str | None = None
+    emr_log_group: str | None = None
+    emr_release_label: str | None = None
+    emr_instance_type: str | None = None
+    emr_instance_count: int | None = None
+    emr_job_flow_role: str | None = None
+    emr_service_role: str | None = None
+    emr_log_uri: str | None = None
+    emr_messages_bucket: str | None = None
+
+    def settings(self) -> ExecutionSettings:
+        import os
+
+        values: dict[str, object] = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            raw = os.environ.get(f"FACTORY_EXECUTOR_{name}".upper())
+            if value is None and raw is not None:
+                value = [part.strip() for part in raw.split(",") if part.strip()] if name == "spark_conf" else raw
+            values[name] = value
+        return ExecutionSettings.resolve(values)
+
+
+# The one instance every stage binds (Dagster wants one object per resource key across assets).
+EXECUTOR = ExecutionResource()

@@ -62,3 +62,24 @@ def evaluate_clip(lake: Lake, evaluator: Evaluator, clip: dict, variants: list[d
             }
         )
     return rows
+
+
+VARIANT_COLUMNS = ["variant_id", "clip_id", "blob_key", "condition", "backend"]
+
+
+def kept_clips(lake: Lake, day: str, version: int | None = None) -> list[dict]:
+    """The day's kept clips: the sources every sample is scored against."""
+    import pyarrow.compute as pc
+
+    clips = lake.read("curated_clips", version=version, partition=day)
+    return clips.filter(pc.equal(clips.column("status"), "kept")).to_pylist()
+
+
+def variants_by_clip(lake: Lake, day: str, version: int | None = None) -> dict[str, list[dict]]:
+    """The day's variants, grouped by the clip they were rendered from (in table order)."""
+    import collections
+
+    by_clip: dict[str, list[dict]] = collections.defaultdict(list)
+    for v in lake.read("transferred_variants", VARIANT_COLUMNS, version=version, partition=day).to_pylist():
+        by_clip[v["clip_id"]].append(v)
+    return by_clip

@@ -79,3 +79,17 @@ class ShardPacker:
         for r in rows:
             r["shard_id"] = shard_id
         return rows
+
+
+SAMPLE_COLUMNS = ["sample_id", "sample_kind", "variant_id", "clip_id", "footage_id", "condition", "blob_key", "passed"]
+
+
+def pending_samples(lake: Lake, tokenizer: Tokenizer, day: str, samples_version: int | None = None, tokens_version: int | None = None) -> list[dict]:
+    """The day's accepted samples that this tokenizer has not tokenized yet, in sample-id
+    order: the order shards are packed in."""
+    import pyarrow.compute as pc
+
+    done = set(lake.read("tokenized_shards", ["token_id"], version=tokens_version, partition=day).column("token_id").to_pylist())
+    samples = lake.read("evaluated_samples", SAMPLE_COLUMNS, version=samples_version, partition=day)
+    samples = samples.filter(pc.equal(samples.column("passed"), True)).to_pylist()
+    return sorted((s for s in samples if token_id(tokenizer, s["sample_id"]) not in done), key=lambda s: s["sample_id"])

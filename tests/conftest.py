@@ -120,3 +120,11 @@ def s3_env(s3_server, monkeypatch):
     for key, value in s3_server.env.items():
         monkeypatch.setenv(key, value)
     return s3_server
+
+
+@pytest.fixture(scope="session")
+def java_runtime() -> None:
+    """The Spark tests need a JVM. scripts/setup.sh installs one; without it they fail here with
+    that sentence rather than being skipped, so a CI machine without Java cannot pass them."""
+    if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
+        pytest.fail("no Java runtime (java on PATH or JAVA_HOME): run scripts/setup.sh, which installs one")

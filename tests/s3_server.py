@@ -74,8 +74,6 @@ class S3Server:
         self._wait_ready()
 
     def _wait_ready(self, timeout_s: float = 60) -> None:
-        import pyarrow.fs as pafs
-
         deadline = time.monotonic() + timeout_s
         while True:
             assert self.proc.poll() is None, (self.workdir / "weed.log").read_text()[-3000:]
@@ -88,12 +86,24 @@ class S3Server:
                 time.sleep(0.5)
                 continue
             try:
-                self.filesystem(allow_bucket_creation=True).create_dir(self.bucket)
+                fs = self.filesystem(allow_bucket_creation=True)
+                fs.create_dir(self.bucket)
+                self._read_every_object(fs)
                 return
             except OSError:
-                # The S3 gateway answers before the filer and volume servers are ready.
-                assert time.monotonic() < deadline, "SeaweedFS S3 never accepted a bucket: " + (self.workdir / "weed.log").read_text()[-3000:]
+                # The S3 gateway answers before the filer and volume servers are ready, and after a
+                # restart the filer knows the objects before the volume server has re-registered
+                # the volumes that hold them (reads fail with 500 until it has).
+                assert time.monotonic() < deadline, "SeaweedFS S3 never became ready: " + (self.workdir / "weed.log").read_text()[-3000:]
                 time.sleep(0.5)
+
+    def _read_every_object(self, fs) -> None:
+        import pyarrow.fs as pafs
+
+        for info in fs.get_file_info(pafs.FileSelector(self.bucket, recursive=True)):
+            if info.type == pafs.FileType.File and info.size:
+                with fs.open_input_stream(info.path) as f:
+                    f.read(1)
 
     def filesystem(self, **extra):
         import pyarrow.fs as pafs

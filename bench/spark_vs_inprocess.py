@@ -1,0 +1,151 @@
+"""Curation on Spark against curation in process, on the same footage.
+
+The same raw_footage (the bundled footage, ingested once) is curated three times, each into
+its own copy of the lake, by the real curated_clips asset: in process, then as the Spark job
+through Dagster Pipes on local[1] and on local[2]. The three tables must be identical. Each
+throughput is frames of footage per second of wall-clock time, end to end (for Spark: the
+Pipes launch, the JVM and session start, reading the inputs, the parallel scan, the driver's
+dedup and commits); ``job_only`` leaves out the Pipes launch and the session start.
+
+    python bench/spark_vs_inprocess.py [--copies N] [--repeats N]
+
+``--copies N`` lands N differently encoded copies of each file (more work per run, same kind).
+Prints one line per run, then one JSON object on the last line.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import dagster as dg  # noqa: E402
+
+from assets.curated_clips import curated_clips  # noqa: E402
+from assets.raw_footage import raw_footage  # noqa: E402
+from resources.configurable import (  # noqa: E402
+    CaptionerResource,
+    CuratorResource,
+    EmbedderResource,
+    LakeResource,
+    LandingZoneResource,
+    SimulatorResource,
+)
+from resources.lake import Lake  # noqa: E402
+from resources.video import H264Writer, iter_frames  # noqa: E402
+
+DAY = "2026-11-20"
+BUNDLED = sorted((Path(__file__).resolve().parent.parent / "tests" / "data" / "footage").iterdir())
+
+
+def land(landing: Path, copies: int) -> None:
+    landing.mkdir(parents=True)
+    for path in BUNDLED:
+        shutil.copy(path, landing / path.name)
+        for i in range(1, copies):  # another encoding of the same frames: new bytes, same work
+            with H264Writer(landing / f"{path.stem}_copy{i}.mp4", *_size(path), _fps(path), crf=23 + 3 * i) as w:
+                for f in iter_frames(path):
+                    w.write(f.decoded, f.time_s)
+
+
+def _size(path: Path) -> tuple[int, int]:
+    from resources.video import probe
+
+    p = probe(path)
+    return p.width, p.height
+
+
+def _fps(path: Path) -> float:
+    from resources.video import probe
+
+    return probe(path).fps
+
+
+def resources(lake_root: Path, landing: Path) -> dict:
+    return {
+        "lake": LakeResource(root=str(lake_root)),
+        "landing": LandingZoneResource(path=str(landing), settle_s=0),
+        "simulator": SimulatorResource(scenes=0),
+        "curator": CuratorResource(),
+        "embedder": EmbedderResource(),
+        "captioner": CaptionerResource(),
+    }
+
+
+def curate(template: Path, work: Path, name: str, landing: Path, run_config: dict | None) -> tuple[float, dict, list[dict]]:
+    lake_root = work / name
+    shutil.rmtree(lake_root, ignore_errors=True)
+    shutil.copytree(template, lake_root)
+    start = time.perf_counter()
+    result = dg.materialize([curated_clips], resources=resources(lake_root, landing), partition_key=DAY, run_config=run_config)
+    seconds = time.perf_counter() - start
+    assert result.success, name
+    (event,) = result.get_asset_materialization_events()
+    metadata = {k: v.value for k, v in event.materialization.metadata.items()}
+    rows = sorted(Lake(str(lake_root)).read("curated_clips").to_pylist(), key=lambda r: r["clip_id"])
+    return seconds, metadata, rows
+
+
+def main(copies: int, repeats: int) -> dict:
+    with tempfile.TemporaryDirectory(prefix="bench-spark-") as tmp:
+        work = Path(tmp)
+        landing = work / "landing"
+        land(landing / DAY, copies)
+        template = work / "template"
+        assert dg.materialize([raw_footage], resources=resources(template, landing), partition_key=DAY).success
+        raw = Lake(str(template)).read("raw_footage").to_pylist()
+        frames = sum(r["frame_count"] for r in raw)
+        runs = {
+            "inprocess": None,
+            "spark_local1": {"resources": {"executor": {"config": {"mode": "local_spark", "spark_master": "local[1]"}}}},
+            "spark_local2": {"resources": {"executor": {"config": {"mode": "local_spark", "spark_master": "local[2]"}}}},
+        }
+        wall: dict[str, list[float]] = {name: [] for name in runs}
+        job: dict[str, list[float]] = {name: [] for name in runs}
+        tables = {}
+        for _ in range(repeats):
+            for name, config in runs.items():  # interleaved, so load on the machine hits all alike
+                seconds, md, rows = curate(template, work, name, landing, config)
+                wall[name].append(seconds)
+                job[name].append(md.get("spark_job_s", seconds))
+                tables[name] = rows
+                print(f"{name:<13} {frames} frames in {seconds:6.1f} s  ({frames / seconds:6.1f} fps end to end"
+                      + (f", {frames / md['spark_job_s']:6.1f} fps in the job, session start {md['spark_session_start_s']} s)" if "spark_job_s" in md else ")"),
+                      flush=True)
+        identical = tables["spark_local1"] == tables["inprocess"] == tables["spark_local2"]
+        fps = {name: frames / statistics.median(wall[name]) for name in runs}
+        fps_job = {name: frames / statistics.median(job[name]) for name in runs}
+    return {
+        "bench": "spark_vs_inprocess",
+        "stage": "curated_clips",
+        "footage": len(raw),
+        "frames": frames,
+        "cores_on_machine": os.cpu_count(),
+        "repeats": repeats,
+        "inprocess_fps": round(fps["inprocess"], 1),
+        "spark_local1_fps": round(fps["spark_local1"], 1),
+        "spark_local2_fps": round(fps["spark_local2"], 1),
+        # The ratios asked for: Spark (local[2]) throughput / in-process throughput, and local[2] / local[1].
+        "spark_over_inprocess": round(fps["spark_local2"] / fps["inprocess"], 3),
+        "scaling_local1_to_local2": round(fps["spark_local2"] / fps["spark_local1"], 3),
+        # The same without the Pipes launch and Spark session start (the job's own time).
+        "spark_over_inprocess_job_only": round(fps_job["spark_local2"] / fps["inprocess"], 3),
+        "scaling_local1_to_local2_job_only": round(fps_job["spark_local2"] / fps_job["spark_local1"], 3),
+        "tables_identical": identical,
+    }
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--copies", type=int, default=1)
+    parser.add_argument("--repeats", type=int, default=1)
+    args = parser.parse_args()
+    print(json.dumps(main(args.copies, args.repeats)))
