@@ -36,6 +36,9 @@ DELTA_EXTENSION = "io.delta.sql.DeltaSparkSessionExtension"
 # serial GC cost nothing and save ~2 s of start-up per job on a 2-core machine.
 _LOCAL_DEFAULTS = {
     "spark.ui.enabled": "false",
+    # The driver's RPC and block-manager servers otherwise listen on the host's external address.
+    "spark.driver.bindAddress": "127.0.0.1",
+    "spark.driver.host": "127.0.0.1",
     "spark.sql.shuffle.partitions": "4",
     "spark.sql.adaptive.enabled": "true",
     "spark.driver.memory": "2g",

@@ -102,3 +102,13 @@ def test_mapinarrow_schemas_round_trip_every_table():
         assert back.names == schema.names, spec.name
         # Rows made for the table's schema fit the schema Spark expects back.
         pa.Table.from_pylist([], schema=schema).cast(back)
+
+
+def test_a_local_session_listens_on_loopback_only(spark):
+    import psutil  # installed with accelerate
+
+    assert spark.range(100).repartition(2).count() == 100  # the block manager and RPC servers are up
+    jvm = psutil.Process(spark.sparkContext._gateway.proc.pid)
+    listening = [c.laddr.ip for c in jvm.net_connections(kind="inet") if c.status == psutil.CONN_LISTEN]
+    assert len(listening) >= 2
+    assert all(ip in ("127.0.0.1", "::ffff:127.0.0.1", "::1") for ip in listening), listening
