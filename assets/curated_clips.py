@@ -7,7 +7,7 @@ import dagster as dg
 import pyarrow.compute as pc
 
 from assets.partitions import DAILY, REFRESH_WHEN_UPSTREAM_PASSES
-from assets.publish import Publication, materialization, publish
+from assets.publish import Publication, materialization, publish, suite_check_spec
 from resources.configurable import EXECUTOR, CaptionerResource, CuratorResource, EmbedderResource, ExecutionResource, LakeResource
 from resources.coverage import length_histogram
 from resources.curation import CurationEngines, KeptIndex, curate_footage, curation_engines, decode_refusal, pending_footage
@@ -22,6 +22,7 @@ INPUTS = ["raw_footage", "curated_clips", "rejects"]
     group_name="factory",
     deps=["raw_footage"],
     partitions_def=DAILY,
+    check_specs=[suite_check_spec("curated_clips")],
     automation_condition=REFRESH_WHEN_UPSTREAM_PASSES,
     kinds={"delta", "pyscenedetect", "h264"},
     resource_defs={"executor": EXECUTOR},
@@ -90,6 +91,7 @@ class FootageCommits:
         return materialization(
             self.store,
             self.pub,
+            with_suite_check=True,
             partition=self.day,
             footage_curated=self.total,
             clips_kept=kept_total,

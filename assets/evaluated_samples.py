@@ -4,7 +4,7 @@ import collections
 import dagster as dg
 
 from assets.partitions import DAILY, REFRESH_WHEN_UPSTREAM_PASSES
-from assets.publish import Publication, materialization, publish
+from assets.publish import Publication, materialization, publish, suite_check_spec
 from resources.configurable import EXECUTOR, EvaluatorResource, ExecutionResource, LakeResource
 from resources.evaluation import evaluate_clip, kept_clips, variants_by_clip
 from resources.execution import job_extras, launch
@@ -17,6 +17,7 @@ INPUTS = ["curated_clips", "transferred_variants", "evaluated_samples"]
     group_name="factory",
     deps=["transferred_variants", "curated_clips"],
     partitions_def=DAILY,
+    check_specs=[suite_check_spec("evaluated_samples")],
     automation_condition=REFRESH_WHEN_UPSTREAM_PASSES,
     kinds={"delta", "opencv"},
     resource_defs={"executor": EXECUTOR},
@@ -54,6 +55,7 @@ def commit_samples(store: Lake, day: str, rows: list[dict]) -> dg.MaterializeRes
     return materialization(
         store,
         pub,
+        with_suite_check=True,
         partition=day,
         pass_rate=round(sum(passed) / max(1, len(passed)), 4),
         pass_rate_by_condition=dg.MetadataValue.json({c: round(p / n, 4) for c, (p, n) in sorted(by_condition.items())}),

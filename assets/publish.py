@@ -36,6 +36,9 @@ class Publication:
     rows_inserted: int = 0
     rejects_inserted: int = 0
     versions: list[int] = field(default_factory=list)
+    rows_validated: int = 0  # rows the GX suite saw, over every batch
+    rows_failed_suite: int = 0  # of those, rows a row-level expectation sent to rejects
+    expectations: int = 0  # expectations in the suite
 
 
 def publish(lake: Lake, table: str, rows: list[dict], rejects: list[dict] | None = None, into: Publication | None = None) -> Publication:
@@ -47,6 +50,9 @@ def publish(lake: Lake, table: str, rows: list[dict], rejects: list[dict] | None
     gate = validate_batch(table, batch, spec.key)
     if not gate.ok:
         raise dg.Failure(description=gate.report(), metadata={"failed_expectations": len(gate.table_failures), "batch_rows": batch.num_rows})
+    pub.rows_validated += batch.num_rows
+    pub.rows_failed_suite += batch.num_rows - gate.passed.num_rows  # a row can fail several expectations
+    pub.expectations = max(pub.expectations, gate.expectations_evaluated)
     all_rejects = list(rejects or []) + [
         reject_row(table, r.key, r.expectation, r.reason, details=r.details, rule=r.rule) for r in gate.rejections
     ]
@@ -94,9 +100,30 @@ def plot(context: dg.AssetExecutionContext, name: str, changed: bool, render: Ca
     return render()
 
 
-def materialization(lake: Lake, pub: Publication, **extra: object) -> dg.MaterializeResult:
+SUITE_CHECK = "gx_suite"
+
+
+def suite_check_spec(table: str) -> dg.AssetCheckSpec:
+    """The check that reports what the table's GX suite did to this materialization's batches.
+    A table-level failure already stops the step before its commit; this check warns when
+    row-level expectations sent rows to ``rejects``."""
+    return dg.AssetCheckSpec(SUITE_CHECK, asset=table, description=f"The {table} GX suite: rows validated before the commit, and rows it rejected.")
+
+
+def suite_check(pub: Publication) -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(
+        check_name=SUITE_CHECK,
+        passed=pub.rows_failed_suite == 0,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={"rows_validated": pub.rows_validated, "rows_rejected": pub.rows_failed_suite, "expectations": pub.expectations},
+        description=f"{pub.rows_failed_suite} of {pub.rows_validated} rows failed row-level expectations (see rejects)" if pub.rows_failed_suite else None,
+    )
+
+
+def materialization(lake: Lake, pub: Publication, *, with_suite_check: bool = False, **extra: object) -> dg.MaterializeResult:
     """The metadata every table reports: its Delta version, row count (of the partition, for
-    a partitioned table) and schema."""
+    a partitioned table) and schema; with ``with_suite_check``, the result of the asset's
+    ``gx_suite`` check (declared with ``suite_check_spec``)."""
     spec = TABLES[pub.table]
     dt = lake.delta_table(pub.table)
     partition = extra.pop("partition", None)
@@ -112,4 +139,4 @@ def materialization(lake: Lake, pub: Publication, **extra: object) -> dg.Materia
         "rejects_inserted": pub.rejects_inserted,
         **{k: v for k, v in extra.items() if v is not None},
     }
-    return dg.MaterializeResult(metadata=metadata)
+    return dg.MaterializeResult(metadata=metadata, check_results=[suite_check(pub)] if with_suite_check else None)

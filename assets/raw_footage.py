@@ -5,7 +5,7 @@ from pathlib import Path
 import dagster as dg
 
 from assets.partitions import DAILY
-from assets.publish import materialization, publish
+from assets.publish import materialization, publish, suite_check_spec
 from resources.configurable import LakeResource, LandingZoneResource, SimulatorResource
 from resources.ingest import ingest_file
 from resources.landing import LandingZone
@@ -17,6 +17,7 @@ from resources.tables import row_key
 @dg.asset(
     group_name="factory",
     partitions_def=DAILY,
+    check_specs=[suite_check_spec("raw_footage")],
     kinds={"delta", "pyav", "pybullet"},
     description="Every file that landed on the partition's day (its `YYYY-MM-DD/` folder in the landing zone, a local "
     "directory or an S3 prefix, "
@@ -63,4 +64,4 @@ def raw_footage(
             rejects += [reject] if reject else []
             context.log.info(f"simulated scene {i}/{len(new_scenes)} ({params['scene_type']}) rendered and ingested")
     pub = publish(store, "raw_footage", [dict(r, ingest_date=day) for r in rows], rejects)
-    return materialization(store, pub, partition=day, files_seen=len(files), files_deferred=dg.MetadataValue.json(sorted(growing)), scenes_rendered=len(new_scenes))
+    return materialization(store, pub, with_suite_check=True, partition=day, files_seen=len(files), files_deferred=dg.MetadataValue.json(sorted(growing)), scenes_rendered=len(new_scenes))

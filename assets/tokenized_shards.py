@@ -3,7 +3,7 @@ import dagster as dg
 import numpy as np
 
 from assets.partitions import DAILY, REFRESH_WHEN_UPSTREAM_PASSES
-from assets.publish import Publication, materialization, publish
+from assets.publish import Publication, materialization, publish, suite_check_spec
 from resources.configurable import EXECUTOR, ExecutionResource, LakeResource, TokenizerResource
 from resources.execution import job_extras, launch
 from resources.lake import Lake
@@ -16,6 +16,7 @@ INPUTS = ["evaluated_samples", "curated_clips", "tokenized_shards"]
     group_name="factory",
     deps=["evaluated_samples", "curated_clips"],
     partitions_def=DAILY,
+    check_specs=[suite_check_spec("tokenized_shards")],
     automation_condition=REFRESH_WHEN_UPSTREAM_PASSES,
     pool="gpu",
     kinds={"delta"},
@@ -69,6 +70,7 @@ class ShardCommits:
         return materialization(
             self.store,
             self.pub,
+            with_suite_check=True,
             partition=self.day,
             tokenizer=f"{self.tok.tokenizer_id} {self.tok.version}",
             tokenizer_description=self.tok.description,

@@ -2,7 +2,7 @@
 import dagster as dg
 
 from assets.partitions import DAILY, REFRESH_WHEN_UPSTREAM_PASSES
-from assets.publish import Publication, materialization, publish
+from assets.publish import Publication, materialization, publish, suite_check_spec
 from resources.configurable import EXECUTOR, ExecutionResource, LakeResource, TransferResource
 from resources.execution import job_extras, launch
 from resources.lake import Lake
@@ -17,6 +17,7 @@ INPUTS = ["transfer_plan", "curated_clips", "transferred_variants"]
     group_name="factory",
     deps=["transfer_plan", "curated_clips"],
     partitions_def=DAILY,
+    check_specs=[suite_check_spec("transferred_variants")],
     automation_condition=REFRESH_WHEN_UPSTREAM_PASSES,
     pool="gpu",
     kinds={"delta", "opencv"},
@@ -56,4 +57,4 @@ class VariantCommits:
             self.log.info(f"transferred clip {self.done}/{self.total}: {len(rows)} variants, {len(rejects)} recipes refused")
 
     def result(self) -> dg.MaterializeResult:
-        return materialization(self.store, self.pub, partition=self.day, backend=self.engine.backend, backend_version=self.engine.version, planned_recipes=self.planned)
+        return materialization(self.store, self.pub, with_suite_check=True, partition=self.day, backend=self.engine.backend, backend_version=self.engine.version, planned_recipes=self.planned)

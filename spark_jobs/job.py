@@ -4,7 +4,8 @@ Delta version, engines built once per Python worker, and the report back to Dags
 A job is ``run(name, body)``: ``body(job)`` reads its inputs through ``job.read`` (one
 partition day, at the version the launching asset pinned), runs the stage's engine in
 ``mapInArrow``, commits on the driver through ``assets.publish`` and returns the same
-``dg.MaterializeResult`` the in-process asset returns; ``run`` reports it through Pipes.
+``dg.MaterializeResult`` the in-process asset returns; ``run`` reports it, and its check
+results, through Pipes.
 """
 from __future__ import annotations
 
@@ -154,3 +155,8 @@ def run(name: str, body: Callable[[Job], dg.MaterializeResult]) -> None:
             "spark_job_s": round(job_s, 2),
         }
         pipes.report_asset_materialization(metadata=pipes_metadata(metadata))
+        # The checks the stage evaluated while committing (the GX suite's), as in process.
+        for check in result.check_results or []:
+            pipes.report_asset_check(
+                check_name=check.check_name, passed=check.passed, severity=check.severity.value, metadata=pipes_metadata(check.metadata or {}),
+            )

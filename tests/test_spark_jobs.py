@@ -139,6 +139,11 @@ def test_the_spark_materialization_reports_what_in_process_reports(lakes):
         assert [c.name for c in ours["dagster/column_schema"].columns] == TABLES[table].schema.names
         assert ours["dagster/column_lineage"] == ref["dagster/column_lineage"]
         assert ours["rows_inserted"] == ref["rows_inserted"] > 0
+        # The GX suite's check comes back through Pipes with the in-process figures.
+        ((ours_check,), (ref_check,)) = (r.get_asset_check_evaluations() for r in (runs["spark"], runs["inprocess"]))
+        assert ours_check.check_name == ref_check.check_name == "gx_suite" and ours_check.passed == ref_check.passed
+        assert {k: v.value for k, v in ours_check.metadata.items()} == {k: v.value for k, v in ref_check.metadata.items()}, table
+        assert ref_check.metadata["rows_validated"].value > 0
     curated = lakes["results"]["curated_clips"]
     assert _metadata(curated["spark"])["drop_reasons"] == _metadata(curated["inprocess"])["drop_reasons"]
     shards = lakes["results"]["tokenized_shards"]

@@ -7,7 +7,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from assets.publish import publish
+from assets.publish import publish, suite_check
 from resources.lake import Lake
 from tests.test_gate import _clip
 
@@ -18,6 +18,11 @@ def test_rows_with_nan_metrics_or_negative_durations_are_refused_with_reasons(la
     poisoned = [_clip(1, motion=float("nan")), _clip(2, duration_s=-1.0), _clip(3, sharpness=float("nan"), duration_s=-0.5)]
     pub = publish(lake, "curated_clips", [_clip(0), *poisoned])
     assert pub.rows_inserted == 1 and lake.keys("curated_clips") == {_clip(0)["clip_id"]}
+    # The asset's gx_suite check warns, with the figures.
+    check = suite_check(pub)
+    assert not check.passed and check.severity == dg.AssetCheckSeverity.WARN
+    assert (check.metadata["rows_validated"].value, check.metadata["rows_rejected"].value) == (4, 3) and "3 of 4 rows" in check.description
+    assert suite_check(publish(lake, "curated_clips", [_clip(4)])).passed
     refused = {}
     for r in lake.read("rejects").to_pylist():
         refused.setdefault(r["subject_id"], []).append(r)
