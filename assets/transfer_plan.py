@@ -5,7 +5,7 @@ import dagster as dg
 import pyarrow.compute as pc
 
 from assets.partitions import DAILY, REFRESH_WHEN_UPSTREAM_PASSES
-from assets.publish import Publication, materialization, publish, publish_snapshot
+from assets.publish import Publication, materialization, publish, publish_snapshot, suite_check_spec
 from resources.configurable import LakeResource, ScenarioResource, TransferResource
 from resources.planner import SpecError, coverage, load_spec, plan_recipes, spec_rows
 
@@ -29,6 +29,7 @@ def scenario_spec(lake: LakeResource, scenario: ScenarioResource, transfer: Tran
     group_name="factory",
     deps=["curated_clips", "scenario_spec"],
     partitions_def=DAILY,
+    check_specs=[suite_check_spec("transfer_plan")],
     automation_condition=REFRESH_WHEN_UPSTREAM_PASSES,
     kinds={"delta"},
     description="The recipes that move coverage of all kept clips toward the scenario spec, placed on the "
@@ -57,6 +58,7 @@ def transfer_plan(context: dg.AssetExecutionContext, lake: LakeResource, scenari
     return materialization(
         store,
         pub,
+        with_suite_check=True,
         partition=day,
         recipes_planned=len(new),
         recipes_by_condition=dg.MetadataValue.json(dict(collections.Counter(r["condition"] for r in new))),

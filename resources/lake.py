@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.fs as pafs
-from deltalake import DeltaTable, write_deltalake
+from deltalake import CommitProperties, DeltaTable, write_deltalake
 from deltalake.exceptions import CommitFailedError, TableNotFoundError
 
 from resources.blobs import BlobStore
@@ -166,6 +166,10 @@ class Lake:
                 # Releases pin old versions for time travel: their log entries must outlive
                 # the default 30-day log retention (log files are small).
                 configuration={"delta.enableExpiredLogCleanup": "false"},
+                # Two writers creating the table at once: delta-rs would commit the loser's rows
+                # as version 1, an append that duplicates every key. Without retries the loser
+                # fails instead, and our retry MERGEs into the winner's table.
+                commit_properties=CommitProperties(max_commit_retries=0),
             )
             created = self.delta_table(spec.name)
             return CommitInfo(spec.name, created.version(), rows.num_rows, 0)

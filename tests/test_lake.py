@@ -53,6 +53,38 @@ def test_concurrent_merges_lose_and_duplicate_nothing(lake):
     assert len(keys) == len(set(keys)) == 16  # 1 + 3 x 5 distinct; the repeated batch added nothing
 
 
+def _create_and_merge(root: str, barrier, results) -> None:
+    from resources.lake import Lake
+
+    barrier.wait()  # both writers find no table, then race to create it
+    try:
+        results.put(Lake(root).merge("rejects", _rejects(200)).rows_inserted)
+    except Exception as exc:  # noqa: BLE001 - reported below
+        results.put(repr(exc))
+
+
+def test_two_writers_creating_a_table_at_once_duplicate_nothing(tmp_path):
+    """Two processes (delta-rs is not fork-safe: spawned) whose first commit creates the table.
+    delta-rs would commit the loser's creation as an append of the same rows."""
+    import multiprocessing
+
+    from resources.lake import Lake
+
+    ctx = multiprocessing.get_context("spawn")
+    for trial in range(3):
+        root = str(tmp_path / f"lake{trial}")
+        barrier, results = ctx.Barrier(2), ctx.Queue()
+        writers = [ctx.Process(target=_create_and_merge, args=(root, barrier, results)) for _ in range(2)]
+        for w in writers:
+            w.start()
+        for w in writers:
+            w.join(timeout=120)
+        inserted = sorted(results.get(timeout=5) for _ in writers)
+        assert inserted == [0, 200], inserted  # one created the table; the other found every key there
+        keys = Lake(root).read("rejects", ["reject_id"]).column("reject_id").to_pylist()
+        assert len(keys) == len(set(keys)) == 200
+
+
 def test_read_missing_table_is_empty_with_schema(lake):
     t = lake.read("curated_clips", ["clip_id", "status"])
     assert t.num_rows == 0 and t.schema.names == ["clip_id", "status"]

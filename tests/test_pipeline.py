@@ -97,10 +97,10 @@ def test_every_table_is_materialized_with_its_checks_passing(factory):
     result = factory["first"]
     assert result.success
     evaluations = result.get_asset_check_evaluations()
-    assert len(evaluations) == 13 and all(e.passed for e in evaluations), [e for e in evaluations if not e.passed]
-    # Each of the five fact tables reports what its GX suite validated before the commit.
+    assert len(evaluations) == 14 and all(e.passed for e in evaluations), [e for e in evaluations if not e.passed]
+    # Each partitioned table reports what its GX suite validated before the commit.
     suites = {e.asset_key.path[-1]: e.metadata for e in evaluations if e.check_name == "gx_suite"}
-    assert set(suites) == {"raw_footage", "curated_clips", "transferred_variants", "evaluated_samples", "tokenized_shards"}
+    assert set(suites) == {"raw_footage", "curated_clips", "transfer_plan", "transferred_variants", "evaluated_samples", "tokenized_shards"}
     for table, md in suites.items():
         assert md["rows_validated"].value == factory["counts"][table] and md["rows_rejected"].value == 0, table
         assert md["expectations"].value > 0, table
