@@ -1,11 +1,14 @@
-"""coverage_report: how the kept clips spread over time of day, weather, motion, source and scene."""
-import dagster as dg
-import pyarrow.compute as pc
+"""coverage_report: how the kept clips spread over time of day, weather, motion, source and scene.
 
-from assets.partitions import REFRESH_WHEN_UPSTREAM_PASSES
-from assets.publish import materialization, plot, publish_snapshot
-from resources.configurable import LakeResource
-from resources.coverage import DIMENSIONS, coverage_png, coverage_rows, png_markdown
+Made by the curation stage's coverage (resources/curation/coverage.py), over every kept clip.
+"""
+import dagster as dg
+
+from dagster_project.configurable import LakeResource
+from dagster_project.metadata import to_result
+from dagster_project.partitions import REFRESH_WHEN_UPSTREAM_PASSES
+from dagster_project.stage_assets import refused_batches_fail_the_step
+from resources.curation.coverage import coverage_report as compute
 
 
 @dg.asset(
@@ -17,17 +20,5 @@ from resources.coverage import DIMENSIONS, coverage_png, coverage_rows, png_mark
     "source kind and scene type. The materialization shows it as a bar chart and a table.",
 )
 def coverage_report(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
-    store = lake.lake
-    clips = store.read("curated_clips", ["status", "duration_s", *DIMENSIONS])
-    kept = clips.filter(pc.equal(clips.column("status"), "kept")).to_pylist()
-    rows = coverage_rows(kept)
-    pub = publish_snapshot(store, "coverage_report", rows)
-    table = dg.MetadataValue.table(
-        records=[dg.TableRecord({k: r[k] for k in ("dimension", "value", "clips", "share")}) for r in rows],
-        schema=dg.TableSchema(columns=[dg.TableColumn("dimension"), dg.TableColumn("value"), dg.TableColumn("clips", "int"), dg.TableColumn("share", "float")]),
-    )
-    return materialization(
-        store, pub, kept_clips=len(kept), coverage=table, coverage_plot=plot(
-            context, "coverage_plot", bool(pub.versions), lambda: dg.MetadataValue.md(png_markdown(coverage_png(rows), "coverage of kept clips"))
-        ),
-    )
+    with refused_batches_fail_the_step():
+        return to_result(compute(lake.lake()), context)

@@ -1,9 +1,11 @@
-"""dataset_release: a name pinned to the current Delta version of each of the five tables."""
+"""dataset_release: a name pinned to the current Delta version of each of the five tables.
+
+Made by the lake's releases (resources/lake/releases.py); the table is dataset_releases.
+"""
 import dagster as dg
 from pydantic import Field
 
-from assets.publish import Publication, materialization, publish
-from resources.configurable import (
+from dagster_project.configurable import (
     CaptionerResource,
     CuratorResource,
     EmbedderResource,
@@ -13,7 +15,9 @@ from resources.configurable import (
     TokenizerResource,
     TransferResource,
 )
-from resources.releases import RELEASED_TABLES, ReleaseError, load_release, pin_release
+from dagster_project.metadata import to_result
+from dagster_project.stage_assets import refused_batches_fail_the_step
+from resources.lake.releases import RELEASED_TABLES, ReleaseError, release
 
 
 class ReleaseConfig(dg.Config):
@@ -34,33 +38,12 @@ def dataset_release(
     captioner: CaptionerResource, scenario: ScenarioResource, transfer: TransferResource, evaluator: EvaluatorResource,
     tokenizer: TokenizerResource,
 ) -> dg.MaterializeResult:
-    store = lake.lake
     settings = {
         "curator": dict(curator), "embedder": dict(embedder), "captioner": dict(captioner), "scenario": dict(scenario),
         "transfer": dict(transfer), "evaluator": dict(evaluator), "tokenizer": dict(tokenizer),
     }
     try:
-        release = pin_release(store, config.name, settings, config.description)
-        existing = load_release(store, config.name) if config.name in store.keys("dataset_releases") else None
+        with refused_batches_fail_the_step():
+            return to_result(release(lake.lake(), config.name, settings, config.description, context.log))
     except ReleaseError as err:
         raise dg.Failure(description=str(err)) from err
-    pub = Publication("dataset_releases")
-    if existing is not None:
-        if existing.table_versions != release.table_versions:
-            raise dg.Failure(
-                description=f"release '{config.name}' already exists and pins other versions ({existing.table_versions}); "
-                "releases are immutable - choose a new name"
-            )
-        release = existing
-        context.log.info(f"release '{config.name}' already pins these versions; nothing to do")
-    else:
-        pub = publish(store, "dataset_releases", [release.row()], into=pub)
-        context.log.info(f"released '{config.name}': {release.table_versions}")
-    return materialization(
-        store,
-        pub,
-        release=release.name,
-        code_version=release.code_version,
-        table_versions=dg.MetadataValue.json(release.table_versions),
-        row_counts=dg.MetadataValue.json(release.row_counts),
-    )

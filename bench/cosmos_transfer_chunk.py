@@ -60,8 +60,9 @@ SCHEDULER = dict(use_karras_sigmas=True, use_flow_sigmas=True, prediction_type="
 
 
 def _tokenizer():
-    from tests.cosmos_tiny import CHAT_TEMPLATE, _byte_level_vocab
     from transformers import Qwen2Tokenizer
+
+    from tests.cosmos_tiny import CHAT_TEMPLATE, _byte_level_vocab
 
     # A byte-level tokenizer with no merges: ids stay below 260, valid for the 152064-token
     # embedding; the prompt's length in tokens is what costs time, and it is padded to 512 anyway.
@@ -73,10 +74,10 @@ def _tokenizer():
 def build_pipeline(device: str, dtype, tiny: bool):
     """The pipeline and its seg ControlNet, randomly initialised in ``device`` memory."""
     import torch
+    from diffusers import AutoencoderKLWan, Cosmos2_5_TransferPipeline, CosmosControlNetModel, CosmosTransformer3DModel, UniPCMultistepScheduler
     from transformers import Qwen2_5_VLConfig, Qwen2_5_VLForConditionalGeneration
 
-    from diffusers import AutoencoderKLWan, Cosmos2_5_TransferPipeline, CosmosControlNetModel, CosmosTransformer3DModel, UniPCMultistepScheduler
-    from resources.transfer.guardrail import no_guardrail
+    from resources.transfer.backends.guardrail import no_guardrail
 
     if tiny:
         from tests import cosmos_tiny
@@ -125,11 +126,11 @@ def main() -> int:
         print(json.dumps({"bench": "cosmos_transfer_chunk", "skipped": "no CUDA GPU", "seconds_per_chunk": None, "reference_s": REFERENCE_S}))
         return 0
 
-    from resources import gpu
-    from resources.transfer import ClipMedia, Recipe, make_engine
-    from resources.transfer.cosmos_settings import CosmosTransferSettings
-
     import diffusers.models.transformers.transformer_cosmos as transformer_module
+
+    from resources.media import gpu
+    from resources.transfer import ClipMedia, Recipe, make_engine
+    from resources.transfer.backends.cosmos_base import CosmosTransferSettings
 
     notes = []
     if not hasattr(transformer_module, "transforms"):  # no torchvision in this environment

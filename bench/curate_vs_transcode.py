@@ -22,13 +22,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from resources.captioner import TemplateCaptioner  # noqa: E402
-from resources.curation import CurationEngines, KeptIndex, curate_footage  # noqa: E402
-from resources.curator import CurationSettings, Curator  # noqa: E402
-from resources.embedder import DescriptorEmbedder  # noqa: E402
-from resources.ingest import IngestSettings, ingest_file  # noqa: E402
+from resources.curation.backends.captioners import TemplateCaptioner  # noqa: E402
+from resources.curation.backends.embedders import DescriptorEmbedder  # noqa: E402
+from resources.curation.dedup import KeptIndex  # noqa: E402
+from resources.curation.engine import CurationEngines, CurationSettings, Curator  # noqa: E402
+from resources.curation.stage import curate_footage  # noqa: E402
 from resources.lake import Lake  # noqa: E402
-from resources.video import X264_PARAMS, probe  # noqa: E402
+from resources.media.codec import X264_PARAMS, probe  # noqa: E402
+from resources.sources.ingest import IngestSettings, ingest_file  # noqa: E402
 
 REPEATS = 3
 BUNDLED = sorted((Path(__file__).resolve().parent.parent / "tests" / "data" / "footage").iterdir())

@@ -31,16 +31,9 @@ import dagster as dg  # noqa: E402
 
 from assets.curated_clips import curated_clips  # noqa: E402
 from assets.raw_footage import raw_footage  # noqa: E402
-from resources.configurable import (  # noqa: E402
-    CaptionerResource,
-    CuratorResource,
-    EmbedderResource,
-    LakeResource,
-    LandingZoneResource,
-    SimulatorResource,
-)
+from dagster_project.resources import resources_for  # noqa: E402
 from resources.lake import Lake  # noqa: E402
-from resources.video import H264Writer, iter_frames  # noqa: E402
+from resources.media.codec import H264Writer, iter_frames  # noqa: E402
 
 DAY = "2026-11-20"
 BUNDLED = sorted((Path(__file__).resolve().parent.parent / "tests" / "data" / "footage").iterdir())
@@ -57,27 +50,20 @@ def land(landing: Path, copies: int) -> None:
 
 
 def _size(path: Path) -> tuple[int, int]:
-    from resources.video import probe
+    from resources.media.codec import probe
 
     p = probe(path)
     return p.width, p.height
 
 
 def _fps(path: Path) -> float:
-    from resources.video import probe
+    from resources.media.codec import probe
 
     return probe(path).fps
 
 
 def resources(lake_root: Path, landing: Path) -> dict:
-    return {
-        "lake": LakeResource(root=str(lake_root)),
-        "landing": LandingZoneResource(path=str(landing), settle_s=0),
-        "simulator": SimulatorResource(scenes=0),
-        "curator": CuratorResource(),
-        "embedder": EmbedderResource(),
-        "captioner": CaptionerResource(),
-    }
+    return resources_for("local", lake={"root": str(lake_root)}, landing={"path": str(landing), "settle_s": 0}, simulator={"scenes": 0})
 
 
 def curate(template: Path, work: Path, name: str, landing: Path, run_config: dict | None) -> tuple[float, dict, list[dict]]:

@@ -4,10 +4,10 @@ import time
 
 import dagster as dg
 
-from assets.partitions import DAILY
+from dagster_project.configurable import LandingZoneResource
 from dagster_project.jobs import factory_job
-from resources.configurable import LandingZoneResource
-from resources.landing import LandingCursor, LandingZone, files_landed_since
+from dagster_project.partitions import DAILY
+from resources.sources.landing import LandingCursor, files_landed_since
 
 
 @dg.schedule(
@@ -31,7 +31,7 @@ def nightly_refresh(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     "files. A cursor remembers what was seen; files still being written wait for the next tick.",
 )
 def landing_zone_sensor(context: dg.SensorEvaluationContext, landing: LandingZoneResource) -> dg.SensorResult:
-    by_day, cursor = files_landed_since(LandingZone(landing.path), LandingCursor.from_json(context.cursor), landing.settle_s, time.time())
+    by_day, cursor = files_landed_since(landing.zone(), LandingCursor.from_json(context.cursor), landing.settle_s, time.time())
     requests, skipped = [], []
     for day, files in sorted(by_day.items()):
         if not DAILY.has_partition_key(day):

@@ -6,7 +6,7 @@ the whole lake shows (a clip whose footage is gone, a token row from a failed sa
 import dagster as dg
 import pyarrow.compute as pc
 
-from resources.configurable import LakeResource, TokenizerResource
+from dagster_project.configurable import LakeResource, TokenizerResource
 
 
 def _result(missing: list, what: str, checked: int) -> dg.AssetCheckResult:
@@ -19,7 +19,7 @@ def _result(missing: list, what: str, checked: int) -> dg.AssetCheckResult:
 
 @dg.asset_check(asset="raw_footage", blocking=True, description="Every blob a raw_footage row names exists in the blob store.")
 def raw_footage_blobs_exist(lake: LakeResource) -> dg.AssetCheckResult:
-    store = lake.lake
+    store = lake.lake()
     table = store.read("raw_footage", ["blob_key", "depth_blob_key", "seg_blob_key"])
     keys = [k for col in table.columns for k in col.drop_null().to_pylist()]
     return _result([k for k in keys if not store.blobs.exists(k)], "blobs missing", len(keys))
@@ -27,7 +27,7 @@ def raw_footage_blobs_exist(lake: LakeResource) -> dg.AssetCheckResult:
 
 @dg.asset_check(asset="curated_clips", blocking=True, description="Every clip's footage exists in raw_footage and its frame range lies inside it.")
 def curated_clips_trace_to_footage(lake: LakeResource) -> dg.AssetCheckResult:
-    store = lake.lake
+    store = lake.lake()
     frames = dict(zip(*store.read("raw_footage", ["footage_id", "frame_count"]).to_pydict().values()))
     clips = store.read("curated_clips", ["clip_id", "footage_id", "start_frame", "end_frame"]).to_pylist()
     bad = [c["clip_id"] for c in clips if c["footage_id"] not in frames or not (0 <= c["start_frame"] < c["end_frame"] <= frames[c["footage_id"]])]
@@ -36,7 +36,7 @@ def curated_clips_trace_to_footage(lake: LakeResource) -> dg.AssetCheckResult:
 
 @dg.asset_check(asset="transferred_variants", blocking=True, description="Every variant comes from a kept clip and has that clip's frame count and size.")
 def variants_match_their_clips(lake: LakeResource) -> dg.AssetCheckResult:
-    store = lake.lake
+    store = lake.lake()
     clips = store.read("curated_clips", ["clip_id", "status", "num_frames", "width", "height"])
     kept = {c["clip_id"]: c for c in clips.filter(pc.equal(clips.column("status"), "kept")).to_pylist()}
     variants = store.read("transferred_variants", ["variant_id", "clip_id", "num_frames", "width", "height"]).to_pylist()
@@ -49,7 +49,7 @@ def variants_match_their_clips(lake: LakeResource) -> dg.AssetCheckResult:
 
 @dg.asset_check(asset="evaluated_samples", blocking=True, description="Every sample's subject exists, and its verdict agrees with its required checks.")
 def samples_are_consistent(lake: LakeResource) -> dg.AssetCheckResult:
-    store = lake.lake
+    store = lake.lake()
     variants = store.keys("transferred_variants")
     clips = store.keys("curated_clips")
     bad = []
@@ -66,7 +66,7 @@ def samples_are_consistent(lake: LakeResource) -> dg.AssetCheckResult:
 
 @dg.asset_check(asset="tokenized_shards", blocking=True, description="Every token row comes from a sample that passed, and no shard is over its row bound.")
 def shards_hold_only_accepted_samples(lake: LakeResource, tokenizer: TokenizerResource) -> dg.AssetCheckResult:
-    store = lake.lake
+    store = lake.lake()
     samples = store.read("evaluated_samples", ["sample_id", "passed"])
     accepted = set(samples.filter(pc.equal(samples.column("passed"), True)).column("sample_id").to_pylist())
     tokens = store.read("tokenized_shards", ["sample_id", "shard_id"])
@@ -76,11 +76,9 @@ def shards_hold_only_accepted_samples(lake: LakeResource, tokenizer: TokenizerRe
     return _result(bad, "token rows from unaccepted samples or oversized shards", tokens.num_rows)
 
 
-
-
 @dg.asset_check(asset="coverage_report", blocking=True, description="Each dimension of the coverage report accounts for every kept clip once.")
 def coverage_adds_up(lake: LakeResource) -> dg.AssetCheckResult:
-    store = lake.lake
+    store = lake.lake()
     clips = store.read("curated_clips", ["status"])
     kept = pc.sum(pc.equal(clips.column("status"), "kept")).as_py() or 0
     report = store.read("coverage_report", ["dimension", "clips"]).to_pylist()
@@ -91,11 +89,9 @@ def coverage_adds_up(lake: LakeResource) -> dg.AssetCheckResult:
     return _result(bad, "dimensions that do not add up to the kept clips", len(report))
 
 
-
-
 @dg.asset_check(asset="transfer_plan", blocking=True, description="Every planned recipe is on a kept clip and says why it was chosen.")
 def plan_is_on_kept_clips(lake: LakeResource) -> dg.AssetCheckResult:
-    store = lake.lake
+    store = lake.lake()
     clips = store.read("curated_clips", ["clip_id", "status"])
     kept = set(clips.filter(pc.equal(clips.column("status"), "kept")).column("clip_id").to_pylist())
     plan = store.read("transfer_plan", ["plan_id", "clip_id", "reason"]).to_pylist()
@@ -105,19 +101,7 @@ def plan_is_on_kept_clips(lake: LakeResource) -> dg.AssetCheckResult:
 
 @dg.asset_check(asset="evaluation_summary", blocking=True, description="The summary counts every evaluated sample exactly once.")
 def summary_counts_every_sample(lake: LakeResource) -> dg.AssetCheckResult:
-    store = lake.lake
+    store = lake.lake()
     samples = store.row_count("evaluated_samples")
     counted = sum(store.read("evaluation_summary", ["samples"]).column("samples").to_pylist())
     return _result([] if counted == samples else [f"{counted} counted, {samples} evaluated"], "mismatches", samples)
-
-
-CHECKS = [
-    raw_footage_blobs_exist,
-    curated_clips_trace_to_footage,
-    variants_match_their_clips,
-    samples_are_consistent,
-    shards_hold_only_accepted_samples,
-    coverage_adds_up,
-    plan_is_on_kept_clips,
-    summary_counts_every_sample,
-]

@@ -45,7 +45,7 @@ def landing_days(landing_dir: str) -> list[str]:
     """The daily partitions that have footage in the landing zone (today's when it is empty)."""
     from datetime import datetime, timezone
 
-    from resources.landing import LandingZone
+    from resources.sources.landing import LandingZone
 
     return LandingZone(landing_dir).days() or [datetime.now(timezone.utc).strftime("%Y-%m-%d")]
 
@@ -63,7 +63,7 @@ def run_demo() -> int:
         print(f"materializing partition {day}")
         result = job.execute_in_process(run_config=quiet, instance=instance, partition_key=day, raise_on_error=False)
         failed += [f"{e.step_key} ({day})" for e in result.all_events if e.is_step_failure] or ([] if result.success else [f"run ({day})"])
-    lake = defs.resources["lake"].lake
+    lake = defs.resources["lake"].lake()
     print(f"\nlake: {lake.root}")
     print(format_summary(table_summary(lake)))
     if failed:
@@ -84,11 +84,11 @@ def main(argv: list[str] | None = None) -> int:
         return run_demo()
     from dagster_project.resources import resources_for
 
-    lake = resources_for()["lake"].lake
+    lake = resources_for()["lake"].lake()
     if args.command == "lineage":
         import json
 
-        from resources.lineage import trace
+        from resources.lake.row_lineage import trace
 
         try:
             print(json.dumps(trace(lake, args.row_id), indent=2, default=str))

@@ -2,8 +2,8 @@
 import dagster as dg
 from pydantic import Field
 
-from resources.configurable import LakeResource
-from resources.maintenance import run_maintenance
+from dagster_project.configurable import LakeResource
+from resources.lake.maintenance import run_maintenance
 
 
 class MaintenanceConfig(dg.Config):
@@ -16,7 +16,7 @@ class MaintenanceConfig(dg.Config):
 
 @dg.op(description="OPTIMIZE (compact) every table, VACUUM files beyond retention except those releases pin, then delete blobs no retained version references.")
 def maintain_lake(context: dg.OpExecutionContext, config: MaintenanceConfig, lake: LakeResource) -> dg.Output:
-    report = run_maintenance(lake.lake, config.retention_hours)
+    report = run_maintenance(lake.lake(), config.retention_hours)
     context.log.info(
         f"compacted {len(report.compacted)} tables, vacuumed {sum(report.vacuumed.values())} files "
         f"(kept {sum(report.kept_for_releases.values())} for releases), deleted {report.blobs_deleted} blobs"

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from dagster_project.settings import DEFAULT_SCENARIO, DEMO_LANDING_DIR, env_overrides, environment
-from resources.configurable import (
+from dagster_project.configurable import (
     CaptionerResource,
     CuratorResource,
     EmbedderResource,
@@ -16,6 +15,7 @@ from resources.configurable import (
     TokenizerResource,
     TransferResource,
 )
+from dagster_project.settings import DEFAULT_SCENARIO, DEMO_LANDING_DIR, env_overrides, environment
 
 _RESOURCES: dict[str, type[dg.ConfigurableResource]] = {
     "lake": LakeResource,
@@ -30,10 +30,10 @@ _RESOURCES: dict[str, type[dg.ConfigurableResource]] = {
     "tokenizer": TokenizerResource,
 }
 
-# Not here: `executor` (resources.configurable.ExecutionResource: in process, local Spark or EMR).
-# The four heavy stages bind it themselves (resources.configurable.EXECUTOR) and it reads
-# FACTORY_EXECUTOR_* when they run: Dagster has no optional resources, and binding it here as
-# well would conflict with the assets' binding. docs/spark.md.
+# Not here: `executor` (dagster_project.configurable.ExecutionResource: in process, local Spark or EMR).
+# The stage-asset factory binds it to the four heavy stages (dagster_project.configurable.EXECUTOR)
+# and it reads FACTORY_EXECUTOR_* when they run: Dagster has no optional resources, and binding it
+# here as well would conflict with the assets' binding. docs/spark.md.
 
 # Local: a lake in ./lake, the bundled footage, CPU backends, no weights.
 _LOCAL_DEFAULTS: dict[str, dict] = {"landing": {"path": str(DEMO_LANDING_DIR)}, "scenario": {"path": str(DEFAULT_SCENARIO)}}
@@ -41,11 +41,17 @@ _LOCAL_DEFAULTS: dict[str, dict] = {"landing": {"path": str(DEMO_LANDING_DIR)}, 
 _PROD_REQUIRED = {"lake": "root", "landing": "path", "scenario": "path"}
 
 
-def resources_for(env: str | None = None) -> dict[str, dg.ConfigurableResource]:
+def resources_for(env: str | None = None, **fields: dict) -> dict[str, dg.ConfigurableResource]:
+    """Every resource of environment ``env`` (FACTORY_ENV when None): its defaults, then the
+    FACTORY_<RESOURCE>_<FIELD> variables, then ``fields`` (resource name -> field values), which
+    is how a test or a bench picks a lake, a landing zone or a backend."""
     env = env or environment()
+    unknown = set(fields) - set(_RESOURCES)
+    if unknown:
+        raise ValueError(f"no resource named {', '.join(sorted(unknown))}; the resources are {', '.join(_RESOURCES)}")
     out = {}
     for name, cls in _RESOURCES.items():
-        values = env_overrides(name, cls)
+        values = {**env_overrides(name, cls), **fields.get(name, {})}
         if env == "prod":
             required = _PROD_REQUIRED.get(name)
             if required and required not in values:

@@ -7,6 +7,7 @@ Every field of every resource can be set as ``FACTORY_<RESOURCE>_<FIELD>`` (for 
 from __future__ import annotations
 
 import os
+import types
 import typing
 from pathlib import Path
 
@@ -26,6 +27,9 @@ def environment() -> str:
 
 
 def _parse(raw: str, annotation: object) -> object:
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType) and len(args) == 1:
+        annotation = args[0]  # X | None: parsed as X
     if annotation in (int, "int"):
         return int(raw)
     if annotation in (float, "float"):
@@ -37,12 +41,17 @@ def _parse(raw: str, annotation: object) -> object:
     return raw
 
 
+def env_value(var: str, annotation: object) -> object | None:
+    """The environment variable ``var`` parsed as a field of type ``annotation`` (None when unset)."""
+    var = _ALIASES.get(var, var)
+    return _parse(os.environ[var], annotation) if var in os.environ else None
+
+
 def env_overrides(prefix: str, resource_cls: type[dg.ConfigurableResource]) -> dict[str, object]:
     """The fields of ``resource_cls`` set in the environment as FACTORY_<PREFIX>_<FIELD>."""
     values: dict[str, object] = {}
     for name, field in resource_cls.model_fields.items():
-        var = f"FACTORY_{prefix}_{name}".upper()
-        var = _ALIASES.get(var, var)
-        if var in os.environ:
-            values[name] = _parse(os.environ[var], field.annotation)
+        value = env_value(f"FACTORY_{prefix}_{name}".upper(), field.annotation)
+        if value is not None:
+            values[name] = value
     return values

@@ -1,6 +1,8 @@
-"""Engines of the factory: plain Python classes usable without Dagster.
+"""Engines of the factory: plain Python that never imports Dagster, one package per concern.
 
-Each module holds one engine (the lake, the video codec, the simulator, the curator, the
-transfer backends, the evaluator, the tokenizer). Dagster sees them through the
-ConfigurableResources in ``resources.dagster``.
+``lake/`` (tables, blobs, write-audit-publish, releases, maintenance, lineage), ``media/``
+(codec, geometry, GPU), ``sources/`` (landing zone, ingest, simulator), ``execution/`` (where
+the heavy stages run) and one package per stage - ``curation/``, ``planning/``, ``transfer/``,
+``evaluation/``, ``tokenization/`` - each with ``engine.py``, ``stage.py``, ``commit.py`` and
+``backends/``. Dagster sees them through ``dagster_project/``; the Spark jobs use them directly.
 """

@@ -1,6 +1,6 @@
 """curated_clips on Spark: the day's footage curated in parallel, one footage per task.
 
-Each task runs ``resources.curation.scan_footage`` - the in-process curator, embedder and
+Each task runs ``resources.curation.stage.scan_footage`` - the in-process curator, embedder and
 captioner over one footage - in ``mapInArrow``. Dedup cannot run there: a clip is a duplicate
 of the first clip like it *kept before it*, in footage-id order, and that order is sequential
 by nature. So the driver decides it, with the same ``KeptIndex`` (the table's kept clips at the
@@ -18,19 +18,18 @@ import collections
 import pyarrow as pa
 from pyspark.sql import functions as F
 
-from resources.curation import KeptIndex, curation_engines, decode_refusal, dedup_footage, finished_footage, scan_footage
+from resources.curation.commit import FootageCommits
+from resources.curation.dedup import KeptIndex, dedup_footage
+from resources.curation.engine import CurationEngines
+from resources.curation.stage import STAGE, decode_refusal, finished_footage, scan_footage
+from resources.engines import Engines
 from resources.lake import Lake
-from resources.tables import CURATED_CLIPS
-from spark_jobs.job import Job, batches, engine, map_schema, run
+from resources.lake.report import Report
+from resources.lake.tables import CURATED_CLIPS
+from spark_jobs.job import Job, batches, map_schema, run
 
 # A scanned clip's row, or a footage refused while decoding (clip_id null, refusal set).
 SCANNED = pa.schema([f for f in CURATED_CLIPS.schema if f.name != "ingest_date"] + [pa.field("refusal", pa.string())])
-
-
-def _engines(settings: dict):
-    from resources.configurable import CaptionerResource, CuratorResource, EmbedderResource
-
-    return curation_engines(CuratorResource(**settings["curator"]), EmbedderResource(**settings["embedder"]), CaptionerResource(**settings["captioner"]))
 
 
 def scanner(lake_root: str, settings: dict, out: pa.Schema):
@@ -40,7 +39,7 @@ def scanner(lake_root: str, settings: dict, out: pa.Schema):
         import av
 
         lake = Lake(lake_root)
-        engines = engine("curation", settings, _engines)
+        engines = CurationEngines.of(Engines(settings))  # built once per worker process
         for batch in batches_in:
             for footage in batch.to_pylist():
                 try:
@@ -52,12 +51,10 @@ def scanner(lake_root: str, settings: dict, out: pa.Schema):
     return scan
 
 
-def curate(job: Job):
-    from assets.curated_clips import FootageCommits
-
+def curate(job: Job) -> Report:
     store, day = job.lake, job.day
     settings = job.extras["engines"]
-    engines = _engines(settings)
+    engines = CurationEngines.of(job.engines)
     done = finished_footage(store, day, job.version("curated_clips"), job.version("rejects"))
     footage = job.read("raw_footage")
     if done:
@@ -84,7 +81,7 @@ def curate(job: Job):
 
 
 def main() -> None:
-    run("curation", curate)
+    run(STAGE, curate)
 
 
 if __name__ == "__main__":

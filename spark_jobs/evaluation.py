@@ -1,6 +1,6 @@
 """evaluated_samples on Spark: every kept clip and its variants scored in parallel, one clip per row.
 
-Each task runs ``resources.evaluation.evaluate_clip`` - the in-process evaluator - over the
+Each task runs ``resources.evaluation.stage.evaluate_clip`` - the in-process evaluator - over the
 clips of its partition (the clip's source decoded once, each variant scored against it), in
 ``mapInArrow``; the day's variants per clip (ids and blob keys, read by the driver at the
 pinned version with the in-process helper) are broadcast. A sample is scored on its own, so the order of clips does not matter; the
@@ -12,18 +12,14 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from resources.evaluation import evaluate_clip, variants_by_clip
+from resources.evaluation.commit import commit_samples
+from resources.evaluation.stage import STAGE, evaluate_clip, variants_by_clip
 from resources.lake import Lake
-from resources.tables import EVALUATED_SAMPLES
+from resources.lake.report import Report
+from resources.lake.tables import EVALUATED_SAMPLES
 from spark_jobs.job import Job, batches, engine, map_schema, run
 
 SAMPLES = pa.schema([f for f in EVALUATED_SAMPLES.schema if f.name != "ingest_date"])
-
-
-def _evaluator(settings: dict):
-    from resources.configurable import EvaluatorResource
-
-    return EvaluatorResource(**settings["evaluator"]).evaluator()
 
 
 def scorer(lake_root: str, settings: dict, variants, done, out: pa.Schema):
@@ -31,7 +27,7 @@ def scorer(lake_root: str, settings: dict, variants, done, out: pa.Schema):
 
     def score(batches_in):
         lake = Lake(lake_root)
-        evaluator = engine("evaluation", settings, _evaluator)
+        evaluator = engine("evaluator", settings)
         for batch in batches_in:
             for clip in batch.to_pylist():
                 yield from batches(evaluate_clip(lake, evaluator, clip, variants.value.get(clip["clip_id"], []), done.value), out)
@@ -39,10 +35,8 @@ def scorer(lake_root: str, settings: dict, variants, done, out: pa.Schema):
     return score
 
 
-def evaluate(job: Job):
+def evaluate(job: Job) -> Report:
     from pyspark.sql import functions as F
-
-    from assets.evaluated_samples import commit_samples
 
     store, day = job.lake, job.day
     clips = job.read("curated_clips").where(F.col("status") == "kept")
@@ -61,7 +55,7 @@ def evaluate(job: Job):
 
 
 def main() -> None:
-    run("evaluation", evaluate)
+    run(STAGE, evaluate)
 
 
 if __name__ == "__main__":

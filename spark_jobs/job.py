@@ -1,11 +1,12 @@
 """What every Spark job shares: the Pipes session, the SparkSession, the inputs pinned at a
 Delta version, engines built once per Python worker, and the report back to Dagster.
 
-A job is ``run(name, body)``: ``body(job)`` reads its inputs through ``job.read`` (one
-partition day, at the version the launching asset pinned), runs the stage's engine in
-``mapInArrow``, commits on the driver through ``assets.publish`` and returns the same
-``dg.MaterializeResult`` the in-process asset returns; ``run`` reports it, and its check
-results, through Pipes.
+A job is ``run(stage, body)``: ``body(job)`` reads its inputs through ``job.read`` (one
+partition day, at the version the launching asset pinned), runs the stage's engines in
+``mapInArrow``, commits on the driver through the stage's ``commit.py`` and returns the same
+plain Report the in-process stage returns; ``run`` sends it, and its ``gx_suite`` check,
+through Pipes. Nothing here imports Dagster (only ``dagster_pipes``) or a Dagster resource:
+engines are built from their settings by ``resources.engines``, as in process.
 """
 from __future__ import annotations
 
@@ -17,24 +18,22 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
+from resources.engines import Engines, engine_for
+from resources.execution.spark_session import arrow_schema, build_session, read_delta, read_path, spark_schema
 from resources.lake import Lake
-from resources.spark_session import arrow_schema, build_session, read_delta, read_path, spark_schema
+from resources.lake.report import ColumnLineage, ColumnSchema, Json, Markdown, Report
+from resources.stage_spec import StageSpec
 
 if TYPE_CHECKING:
-    import dagster as dg
     from dagster_pipes import PipesContext
     from pyspark.sql import DataFrame, SparkSession
     from pyspark.sql.types import StructType
 
-# Engines are built once per Python worker process (Spark reuses workers), not per task.
-_ENGINES: dict[str, Any] = {}
 
-
-def engine(kind: str, settings: dict, build: Callable[[dict], Any]) -> Any:
-    key = f"{kind}:{json.dumps(settings, sort_keys=True, default=str)}"
-    if key not in _ENGINES:
-        _ENGINES[key] = build(settings)
-    return _ENGINES[key]
+def engine(name: str, settings: dict[str, dict]) -> Any:
+    """The engine ``name`` of a job's engine settings, built once per Python worker process
+    (Spark reuses workers), not per task."""
+    return engine_for(name, settings[name])
 
 
 @dataclass
@@ -50,6 +49,11 @@ class Job:
     @property
     def log(self):
         return self.pipes.log
+
+    @property
+    def engines(self) -> Engines:
+        """The stage's engines on the driver, from the settings the asset sent."""
+        return Engines(self.extras["engines"])
 
     def version(self, table: str) -> int | None:
         """The Delta version this job reads ``table`` at: the one the launching asset pinned,
@@ -88,28 +92,22 @@ def batches(rows: list[dict], schema: pa.Schema) -> Iterator[pa.RecordBatch]:
 
 
 def pipes_metadata(metadata: dict) -> dict:
-    """Dagster metadata values as the Pipes protocol carries them (type + raw value)."""
-    import dagster as dg
-
+    """A Report's plain metadata values as the Pipes protocol carries them (type + raw value)."""
     out = {}
     for key, value in metadata.items():
-        if isinstance(value, dg.TableSchemaMetadataValue):
-            value = value.schema
-        if isinstance(value, dg.TableColumnLineageMetadataValue):
-            value = value.column_lineage
-        if isinstance(value, dg.TableSchema):
-            out[key] = {"type": "table_schema", "raw_value": {"columns": [{"name": c.name, "type": c.type} for c in value.columns]}}
-        elif isinstance(value, dg.TableColumnLineage):
-            deps = {col: [{"asset_key": d.asset_key.to_user_string(), "column_name": d.column_name} for d in ds] for col, ds in value.deps_by_column.items()}
+        if isinstance(value, ColumnSchema):
+            out[key] = {"type": "table_schema", "raw_value": {"columns": [{"name": n, "type": t} for n, t in value.columns]}}
+        elif isinstance(value, ColumnLineage):
+            deps = {col: [{"asset_key": up, "column_name": up_col} for up, up_col in ups] for col, ups in value.deps.items()}
             out[key] = {"type": "table_column_lineage", "raw_value": {"deps_by_column": deps}}
-        elif isinstance(value, dg.JsonMetadataValue):
+        elif isinstance(value, Json):
             out[key] = {"type": "json", "raw_value": value.data}
-        elif isinstance(value, dg.MarkdownMetadataValue):
-            out[key] = {"type": "md", "raw_value": value.md_str}
-        elif isinstance(value, dg.MetadataValue):
-            out[key] = {"type": "__infer__", "raw_value": value.value}
-        else:
+        elif isinstance(value, Markdown):
+            out[key] = {"type": "md", "raw_value": value.text}
+        elif isinstance(value, (bool, int, float, str)) or value is None:
             out[key] = {"type": "__infer__", "raw_value": value}
+        else:
+            raise TypeError(f"metadata {key!r}: a {type(value).__name__} does not travel through Pipes")
     return out
 
 
@@ -123,7 +121,7 @@ def _message_writer(pipes_params: dict | None):
     return None
 
 
-def run(name: str, body: Callable[[Job], dg.MaterializeResult]) -> None:
+def run(stage: StageSpec, body: Callable[[Job], Report]) -> None:
     from dagster_pipes import PipesEnvVarParamsLoader, open_dagster_pipes
 
     messages = PipesEnvVarParamsLoader().load_messages_params() if PipesEnvVarParamsLoader().is_dagster_pipes_process() else None
@@ -131,19 +129,19 @@ def run(name: str, body: Callable[[Job], dg.MaterializeResult]) -> None:
         extras = dict(pipes.extras)
         spark_settings = extras.get("spark") or {}
         started = time.perf_counter()
-        spark = build_session(f"factory-{name}-{pipes.partition_key}", spark_settings.get("master"), spark_settings.get("conf"))
+        spark = build_session(f"factory-{stage.job}-{pipes.partition_key}", spark_settings.get("master"), spark_settings.get("conf"))
         session_s = time.perf_counter() - started
         job = Job(pipes, spark, Lake(extras["lake_root"]), pipes.partition_key, extras)
         master, cores, version = spark.sparkContext.master, spark.sparkContext.defaultParallelism, spark.version
         try:
-            pipes.log.info(f"{name}: Spark {version}, master {master}, {cores} cores")
+            pipes.log.info(f"{stage.job}: Spark {version}, master {master}, {cores} cores")
             started = time.perf_counter()
             result = body(job)
             job_s = time.perf_counter() - started
         finally:
             spark.stop()
         metadata = {
-            **(result.metadata or {}),
+            **result.metadata,
             "executor": extras.get("executor", "spark"),
             "spark_master": master,
             "spark_cores": cores,
@@ -155,8 +153,8 @@ def run(name: str, body: Callable[[Job], dg.MaterializeResult]) -> None:
             "spark_job_s": round(job_s, 2),
         }
         pipes.report_asset_materialization(metadata=pipes_metadata(metadata))
-        # The checks the stage evaluated while committing (the GX suite's), as in process.
-        for check in result.check_results or []:
+        # The check the stage evaluated while committing (the GX suite's), as in process.
+        if result.suite is not None:
             pipes.report_asset_check(
-                check_name=check.check_name, passed=check.passed, severity=check.severity.value, metadata=pipes_metadata(check.metadata or {}),
+                check_name="gx_suite", passed=result.suite.passed, severity="WARN", metadata=pipes_metadata(result.suite.check_metadata()),
             )

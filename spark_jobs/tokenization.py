@@ -1,6 +1,6 @@
 """tokenized_shards on Spark: accepted samples tokenized in parallel, shards packed on the driver.
 
-Each task runs ``resources.tokenization.tokenize_sample`` - the in-process tokenizer - over a
+Each task runs ``resources.tokenization.stage.tokenize_sample`` - the in-process tokenizer - over a
 range of sample ids, in ``mapInArrow``. Shard membership depends on the order rows arrive in
 (a shard seals when it is full), so the inputs are range-partitioned and sorted by sample id,
 the tokens are computed once for all partitions (persisted), and the driver then streams them
@@ -14,17 +14,12 @@ from __future__ import annotations
 import pyarrow as pa
 
 from resources.lake import Lake
-from resources.tables import TOKENIZED_SHARDS
-from resources.tokenization import SAMPLE_COLUMNS, pending_samples, tokenize_sample
+from resources.lake.report import Report
+from resources.lake.tables import TOKENIZED_SHARDS
+from resources.tokenization.stage import SAMPLE_COLUMNS, STAGE, pending_samples, shard_commits, tokenize_sample
 from spark_jobs.job import Job, batches, engine, map_schema, run
 
 TOKENS = pa.schema([f for f in TOKENIZED_SHARDS.schema if f.name != "ingest_date"])
-
-
-def _tokenizer(settings: dict):
-    from resources.configurable import TokenizerResource
-
-    return TokenizerResource(**settings["tokenizer"]).tokenizer
 
 
 def tokenizer_task(lake_root: str, settings: dict, out: pa.Schema):
@@ -33,7 +28,7 @@ def tokenizer_task(lake_root: str, settings: dict, out: pa.Schema):
 
     def tokenize(batches_in):
         lake = Lake(lake_root)
-        tok = engine("tokenization", settings, _tokenizer)
+        tok = engine("tokenizer", settings)
         for batch in batches_in:
             for sample in batch.to_pylist():
                 clip = {"clip_id": sample["clip_id"], "caption": sample.pop("caption")}
@@ -42,17 +37,13 @@ def tokenizer_task(lake_root: str, settings: dict, out: pa.Schema):
     return tokenize
 
 
-def tokenize(job: Job):
+def tokenize(job: Job) -> Report:
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
-    from assets.tokenized_shards import ShardCommits
-    from resources.configurable import TokenizerResource
-
     store, day = job.lake, job.day
-    resource = TokenizerResource(**job.extras["engines"]["tokenizer"])
-    pending = [s["sample_id"] for s in pending_samples(store, resource.tokenizer, day, job.version("evaluated_samples"), job.version("tokenized_shards"))]
-    shards = ShardCommits(store, day, resource)
+    pending = [s["sample_id"] for s in pending_samples(store, job.engines["tokenizer"], day, job.version("evaluated_samples"), job.version("tokenized_shards"))]
+    shards = shard_commits(store, job.engines, day)
     if pending:
         samples = job.read("evaluated_samples", SAMPLE_COLUMNS).join(F.broadcast(job.keys_frame("sample_id", pending)), "sample_id", "left_semi")
         captions = job.read("curated_clips", ["clip_id", "caption"])
@@ -75,7 +66,7 @@ def tokenize(job: Job):
 
 
 def main() -> None:
-    run("tokenization", tokenize)
+    run(STAGE, tokenize)
 
 
 if __name__ == "__main__":

@@ -15,20 +15,15 @@ import collections
 import pyarrow as pa
 
 from resources.lake import Lake
-from resources.tables import REJECTS, TRANSFERRED_VARIANTS
-from resources.transfer.base import Recipe
-from resources.transfer.stage import transfer_clip
-from resources.transfer_plan_inputs import planned_recipes
+from resources.lake.report import Report
+from resources.lake.tables import REJECTS, TRANSFERRED_VARIANTS
+from resources.transfer.commit import VariantCommits
+from resources.transfer.engine import Recipe
+from resources.transfer.stage import STAGE, planned_recipes, transfer_clip
 from spark_jobs.job import Job, batches, engine, map_schema, run
 
 # A variant's row, or a refused recipe (variant columns null but clip_id, reject set).
 RENDERED = pa.schema([f for f in TRANSFERRED_VARIANTS.schema if f.name != "ingest_date"] + [pa.field("reject", pa.struct(list(REJECTS.schema)))])
-
-
-def _engine(settings: dict):
-    from resources.configurable import TransferResource
-
-    return TransferResource(**settings["transfer"]).engine
 
 
 def renderer(lake_root: str, settings: dict, recipes, done, out: pa.Schema):
@@ -36,7 +31,7 @@ def renderer(lake_root: str, settings: dict, recipes, done, out: pa.Schema):
 
     def render(batches_in):
         lake = Lake(lake_root)
-        transfer = engine("transfer", settings, _engine)
+        transfer = engine("transfer", settings)
         for batch in batches_in:
             for clip in batch.to_pylist():
                 todo = [Recipe(condition, {}, seed) for condition, seed in recipes.value[clip["clip_id"]]]
@@ -46,14 +41,12 @@ def renderer(lake_root: str, settings: dict, recipes, done, out: pa.Schema):
     return render
 
 
-def render(job: Job):
+def render(job: Job) -> Report:
     from pyspark.sql import functions as F
-
-    from assets.transferred_variants import VariantCommits
 
     store, day = job.lake, job.day
     settings = job.extras["engines"]
-    transfer = _engine(settings)
+    transfer = job.engines["transfer"]
     recipes, planned = planned_recipes(store, transfer.backend, day, job.version("transfer_plan"))
     done = set(store.read("transferred_variants", ["variant_id"], version=job.version("transferred_variants"), partition=day).column("variant_id").to_pylist())
     clips = job.read("curated_clips").where(F.col("status") == "kept").join(F.broadcast(job.keys_frame("clip_id", list(recipes))), "clip_id", "left_semi")
@@ -79,7 +72,7 @@ def render(job: Job):
 
 
 def main() -> None:
-    run("transfer", render)
+    run(STAGE, render)
 
 
 if __name__ == "__main__":

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from resources.media.codec import iter_frames
 from resources.transfer import ClipMedia, Recipe, make_engine
-from resources.video import iter_frames
 
 GOOD_CONDITIONS = ["night", "dusk", "fog", "rain", "snow", "glare", "overcast", "sensor_noise", "motion_blur", "night+rain", "fog+snow"]
 BREAKS = ["geometry_warped", "object_removed", "object_added", "frames_shuffled", "colours_inverted", "wrong_condition", "frozen_frame"]
@@ -38,8 +38,8 @@ def real_clips(footage: dict, n_frames: int = 24) -> dict[str, ClipMedia]:
 
 
 def sim_clip(scene) -> ClipMedia:
-    from resources.simulator import load_npz
-    from resources.video import read_frames
+    from resources.media.codec import read_frames
+    from resources.sources.simulator import load_npz
 
     frames = read_frames(scene.video_path)
     return ClipMedia(frames, [i / 10 for i in range(len(frames))], 10.0, load_npz(scene.depth_npz), load_npz(scene.seg_npz))

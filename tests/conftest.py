@@ -36,7 +36,7 @@ def footage() -> dict[str, Path]:
 @pytest.fixture(scope="session")
 def sim_scene(tmp_path_factory):
     """One small simulated road scene, rendered by pybullet in this test session."""
-    from resources.simulator import render_scene, scene_params
+    from resources.sources.simulator import render_scene, scene_params
 
     params = scene_params(1, seed=11, width=160, height=120, fps=10, num_frames=24)
     return render_scene(params, tmp_path_factory.mktemp("sim"))
@@ -46,7 +46,7 @@ def make_bad_inputs(folder: Path, good_mp4: Path) -> dict[str, Path]:
     """The six bad inputs of the end-to-end issue, each a different way of not being video."""
     import cv2
 
-    from resources.video import write_h264
+    from resources.media.codec import write_h264
 
     folder.mkdir(parents=True, exist_ok=True)
     bad = {
@@ -70,7 +70,7 @@ def make_bad_inputs(folder: Path, good_mp4: Path) -> dict[str, Path]:
 @pytest.fixture
 def small_mp4(tmp_path, footage) -> Path:
     """A real 3 s H.264 clip cut from the walkway footage."""
-    from resources.video import H264Writer, iter_frames
+    from resources.media.codec import H264Writer, iter_frames
 
     out = tmp_path / "walkway_3s.mp4"
     with H264Writer(out, 768, 576, 10.0) as w:
@@ -90,7 +90,7 @@ def table_rows(table: str, keys: list[str], day: str = "2026-11-20", **values) -
     for tests of the lake's machinery (releases, maintenance) that do not look at content."""
     import pyarrow as pa
 
-    from resources.tables import TABLES
+    from resources.lake.tables import TABLES
 
     spec = TABLES[table]
     rows = []

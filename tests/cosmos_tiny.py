@@ -31,10 +31,9 @@ def install_torchvision_shim() -> None:
     """Tests only: the ``transforms.functional.resize`` the Cosmos transformer/ControlNet call."""
     from enum import Enum
 
-    import torch.nn.functional as F
-
     import diffusers.models.controlnets.controlnet_cosmos as controlnet_module
     import diffusers.models.transformers.transformer_cosmos as transformer_module
+    import torch.nn.functional as F
 
     class InterpolationMode(Enum):
         NEAREST = "nearest"
@@ -87,10 +86,10 @@ def save_tiny_transfer25(folder: Path) -> dict[str, str]:
     """A tiny Transfer 2.5 pipeline in ``folder/base`` and one ControlNet per modality in
     ``folder/controlnet-<modality>``: the layout `hf download --local-dir` gives per revision.
     Returns the settings that point the backend at it."""
+    from diffusers import AutoencoderKLWan, Cosmos2_5_TransferPipeline, CosmosTransformer3DModel, UniPCMultistepScheduler
     from transformers import Qwen2_5_VLConfig, Qwen2_5_VLForConditionalGeneration, Qwen2Tokenizer
 
-    from diffusers import AutoencoderKLWan, Cosmos2_5_TransferPipeline, CosmosTransformer3DModel, UniPCMultistepScheduler
-    from resources.transfer.guardrail import no_guardrail
+    from resources.transfer.backends.guardrail import no_guardrail
 
     _seed(0)
     tokenizer = Qwen2Tokenizer(vocab=_byte_level_vocab(["<|endoftext|>", "<|im_start|>", "<|im_end|>"]), merges=[], chat_template=CHAT_TEMPLATE)
@@ -134,9 +133,8 @@ def save_tiny_transfer25(folder: Path) -> dict[str, str]:
 def save_tiny_cosmos3(folder: Path) -> dict[str, str]:
     """A tiny Cosmos 3 omni checkpoint in the modular layout (modular_model_index.json naming
     Cosmos3OmniBlocks), as ``ModularPipeline.from_pretrained`` loads NVIDIA's."""
-    from transformers import Qwen2Tokenizer
-
     from diffusers import AutoencoderKLWan, Cosmos3OmniBlocks, Cosmos3OmniTransformer, UniPCMultistepScheduler
+    from transformers import Qwen2Tokenizer
 
     _seed(0)
     specials = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|vision_start|>", "<|vision_end|>"]

@@ -6,10 +6,10 @@ import time
 
 import dagster as dg
 
-from assets.partitions import REFRESH_WHEN_UPSTREAM_PASSES
 from dagster_project.automation import landing_zone_sensor, nightly_refresh
+from dagster_project.configurable import LandingZoneResource
 from dagster_project.definitions import defs
-from resources.configurable import LandingZoneResource
+from dagster_project.partitions import REFRESH_WHEN_UPSTREAM_PASSES
 
 UTC = datetime.timezone.utc
 

@@ -2,12 +2,11 @@
 deliberately broken one. Prints the confusion matrix per kind of break."""
 import collections
 import json
-from pathlib import Path
 
 import pytest
 
-from resources.evaluator import Evaluator, verdict
-from resources.simulator import render_scene, scene_params
+from resources.evaluation.engine import Evaluator, verdict
+from resources.sources.simulator import render_scene, scene_params
 from tests.calibration import BREAKS, corpus, real_clips, sim_clip
 
 

@@ -22,25 +22,16 @@ import pytest
 from assets.curated_clips import curated_clips
 from assets.evaluated_samples import evaluated_samples
 from assets.raw_footage import raw_footage
+from assets.scenario_spec import scenario_spec
 from assets.tokenized_shards import tokenized_shards
-from assets.transfer_plan import scenario_spec, transfer_plan
+from assets.transfer_plan import transfer_plan
 from assets.transferred_variants import transferred_variants
 from dagster_project.checks import shards_hold_only_accepted_samples, variants_match_their_clips
-from resources.configurable import (
-    CaptionerResource,
-    CuratorResource,
-    EmbedderResource,
-    EvaluatorResource,
-    LakeResource,
-    LandingZoneResource,
-    ScenarioResource,
-    SimulatorResource,
-    TokenizerResource,
-    TransferResource,
-)
+from dagster_project.configurable import EvaluatorResource, LakeResource, ScenarioResource, TokenizerResource, TransferResource
+from dagster_project.resources import resources_for
 from resources.lake import Lake
+from resources.media.codec import read_frames
 from resources.transfer.controls import CONDITION_PHRASES
-from resources.video import read_frames
 from tests import cosmos_tiny
 from tests.conftest import DAY
 
@@ -78,9 +69,9 @@ def tiny_models(tmp_path_factory) -> dict[str, object]:
 def upstream(tmp_path_factory, footage) -> Path:
     """raw_footage -> curated_clips over a 96x72 walkway cut (25 frames: longer than one
     13-frame chunk) and one 64x48 simulated scene (14 frames, with depth and segmentation)."""
-    from resources.video import iter_frames, write_h264
-
     import cv2
+
+    from resources.media.codec import iter_frames, write_h264
 
     root = tmp_path_factory.mktemp("cosmos-upstream")
     landing = root / "landing" / DAY
@@ -88,14 +79,13 @@ def upstream(tmp_path_factory, footage) -> Path:
     frames = [cv2.resize(f.image, (96, 72), interpolation=cv2.INTER_AREA) for f in iter_frames(footage["vtest"], 0, 25)]
     write_h264(landing / "walkway_small.mp4", np.stack(frames), 10.0)
     (root / "spec.yaml").write_text(SPEC)
-    resources = {
-        "lake": LakeResource(root=str(root / "lake")),
-        "landing": LandingZoneResource(path=str(landing.parent)),
-        "simulator": SimulatorResource(scenes=1, width=64, height=48, num_frames=14),
-        "curator": CuratorResource(min_clip_s=0.5),
-        "embedder": EmbedderResource(),
-        "captioner": CaptionerResource(),
-    }
+    resources = resources_for(
+        "local",
+        lake={"root": str(root / "lake")},
+        landing={"path": str(landing.parent)},
+        simulator={"scenes": 1, "width": 64, "height": 48, "num_frames": 14},
+        curator={"min_clip_s": 0.5},
+    )
     assert dg.materialize([raw_footage, curated_clips], resources=resources, partition_key=DAY).success
     clips = Lake(str(root / "lake")).read("curated_clips").to_pylist()
     kept = [c for c in clips if c["status"] == "kept"]
@@ -106,7 +96,7 @@ def upstream(tmp_path_factory, footage) -> Path:
 def _lake_copy(upstream: Path, tmp_path: Path) -> tuple[LakeResource, Lake]:
     shutil.copytree(upstream / "lake", tmp_path / "lake")
     resource = LakeResource(root=str(tmp_path / "lake"))
-    return resource, resource.lake
+    return resource, resource.lake()
 
 
 def _transfer(upstream: Path, tmp_path: Path, transfer: TransferResource) -> tuple[Lake, dg.ExecuteInProcessResult]:
@@ -197,7 +187,7 @@ def test_cosmos3_renders_with_several_controls_at_once(cosmos3_run, tiny_models)
 
 
 def test_each_model_loads_once_per_process(transfer25_run, tiny_models, upstream, tmp_path):
-    from resources import gpu
+    from resources.media import gpu
 
     loads = {k: n for k, n in gpu.LOADS.items() if k[1].startswith(str(Path(tiny_models["transfer25"]["model"]).parent))}
     # The pipeline once, and the two ControlNets it used (edge, depth) once each.
@@ -244,7 +234,7 @@ def test_tokenizer_materializes_shards_with_model_and_latent_shape(backend, eval
     rows = lake.read("tokenized_shards").to_pylist()
     samples = {s["sample_id"]: s for s in lake.read("evaluated_samples").to_pylist() if s["passed"]}
     assert len(rows) == len(samples) >= 2
-    tok = tokenizer.tokenizer
+    tok = tokenizer.engine()
     for row in rows:
         assert row["tokenizer_id"] == f"{backend}:{model}" + ("/vae" if backend == "wan2.1" else "")
         assert row["tokenizer_version"].startswith("local; diffusers 0.42.1; chunk 9")
@@ -259,7 +249,7 @@ def test_tokenizer_materializes_shards_with_model_and_latent_shape(backend, eval
         per_chunk = 1 + (9 - 1) // factor if len(frames) > 9 else 1 + -(-(len(frames) - 1) // factor)
         assert tokens.shape[0] == chunks * per_chunk
         # Round trip: the tokens decode to the sample's frame count and frame size.
-        from resources.tokenizer.base import TokenizedClip
+        from resources.tokenization.engine import TokenizedClip
 
         recon = tok.decode(TokenizedClip(tokens, row["num_frames"], frames.shape[1], frames.shape[2]))
         assert recon.shape == frames.shape and recon.dtype == np.uint8

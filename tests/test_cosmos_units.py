@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 import torch
 
-from resources import gpu
-from resources.configurable import TokenizerResource, TransferResource
+from dagster_project.configurable import TokenizerResource, TransferResource
+from resources.media import gpu
+from resources.media.geometry import frames_per_chunk, generation_size
 from resources.transfer import ClipMedia, Recipe, TransferError, TransferOutput, make_engine
 from resources.transfer import controls as ctl
-from resources.transfer.cosmos_settings import CosmosTransferSettings
-from resources.transfer.geometry import frames_per_chunk, generation_size
-from resources.transfer.guardrail import GuardrailMissing
+from resources.transfer.backends.cosmos_base import CosmosTransferSettings
+from resources.transfer.backends.guardrail import GuardrailMissing
 
 
 def _clip(ground_truth: bool, t: int = 6, h: int = 40, w: int = 56) -> ClipMedia:
@@ -84,38 +84,38 @@ def test_generation_sizes_are_multiples_of_16_and_chunks_are_4k_plus_1():
 def test_guardrail_is_on_by_default_and_its_absence_is_a_clear_error():
     for backend in ("cosmos-transfer2.5", "cosmos3"):
         with pytest.raises(GuardrailMissing, match="FACTORY_TRANSFER_GUARDRAIL .* is true .* cosmos_guardrail package is not installed"):
-            TransferResource(backend=backend, model="nvidia/some-model").engine
-        assert TransferResource(backend=backend, model="nvidia/some-model", guardrail=False).engine.guardrail == "off"
-    assert TransferResource().engine.guardrail == "n/a"  # procedural
+            TransferResource(backend=backend, model="nvidia/some-model").engine()
+        assert TransferResource(backend=backend, model="nvidia/some-model", guardrail=False).engine().guardrail == "off"
+    assert TransferResource().engine().guardrail == "n/a"  # procedural
 
 
 def test_hub_models_record_their_revision_and_local_ones_say_local(tmp_path):
-    engine = TransferResource(backend="cosmos-transfer2.5", model="nvidia/Cosmos-Transfer2.5-2B", guardrail=False).engine
+    engine = TransferResource(backend="cosmos-transfer2.5", model="nvidia/Cosmos-Transfer2.5-2B", guardrail=False).engine()
     assert engine.model_id == "nvidia/Cosmos-Transfer2.5-2B"
     assert engine.version.startswith("diffusers/general; diffusers 0.42.1; 36 steps; guidance 3; controls edge:1")
     assert engine.controlnet_location("seg") == ("nvidia/Cosmos-Transfer2.5-2B", "diffusers/controlnet/general/seg")
     (tmp_path / "cn-depth").mkdir()
-    local = TransferResource(backend="cosmos-transfer2.5", model=str(tmp_path), controlnet_model=str(tmp_path / "cn-{control}"), guardrail=False).engine
+    local = TransferResource(backend="cosmos-transfer2.5", model=str(tmp_path), controlnet_model=str(tmp_path / "cn-{control}"), guardrail=False).engine()
     assert local.version.startswith("local;") and local.controlnet_location("depth") == (str(tmp_path / "cn-depth"), None)
-    c3 = TransferResource(backend="cosmos3", model="nvidia/Cosmos3-Nano", revision="abc123", guardrail=False).engine
+    c3 = TransferResource(backend="cosmos3", model="nvidia/Cosmos3-Nano", revision="abc123", guardrail=False).engine()
     assert c3.version.startswith("abc123; diffusers 0.42.1; 35 steps; guidance 6")
-    tok = TokenizerResource(backend="wan2.1", model="Wan-AI/Wan2.1-T2V-1.3B-Diffusers", subfolder="vae", revision="r1").tokenizer
+    tok = TokenizerResource(backend="wan2.1", model="Wan-AI/Wan2.1-T2V-1.3B-Diffusers", subfolder="vae", revision="r1").engine()
     assert tok.tokenizer_id == "wan2.1:Wan-AI/Wan2.1-T2V-1.3B-Diffusers/vae" and tok.version.startswith("r1; diffusers 0.42.1; chunk 81; float32")
 
 
 def test_backends_check_their_settings_without_loading_weights():
     with pytest.raises(ValueError, match="FACTORY_TRANSFER_MODEL"):
-        TransferResource(backend="cosmos3", guardrail=False).engine
+        TransferResource(backend="cosmos3", guardrail=False).engine()
     with pytest.raises(ValueError, match="one control per recipe .* use the cosmos3 backend"):
-        TransferResource(backend="cosmos-transfer2.5", model="m", guardrail=False, controls=["edge", "depth"]).engine
+        TransferResource(backend="cosmos-transfer2.5", model="m", guardrail=False, controls=["edge", "depth"]).engine()
     with pytest.raises(ValueError, match="one guidance scale for all its controls"):
-        TransferResource(backend="cosmos3", model="m", guardrail=False, condition_controls=["fog=depth:0.5"]).engine
+        TransferResource(backend="cosmos3", model="m", guardrail=False, condition_controls=["fog=depth:0.5"]).engine()
     with pytest.raises(ValueError, match="FACTORY_TOKENIZER_MODEL"):
-        TokenizerResource(backend="vidtok-fsq").tokenizer
+        TokenizerResource(backend="vidtok-fsq").engine()
     with pytest.raises(ValueError, match="unknown tokenizer backend"):
-        TokenizerResource(backend="cosmos-di8x8").tokenizer
+        TokenizerResource(backend="cosmos-di8x8").engine()
     with pytest.raises(FileNotFoundError, match="FACTORY_TOKENIZER_MODEL is '/no/such/dir', which is not a directory"):
-        TokenizerResource(backend="wan2.1", model="/no/such/dir").tokenizer.encode(np.zeros((5, 16, 16, 3), np.uint8))
+        TokenizerResource(backend="wan2.1", model="/no/such/dir").engine().encode(np.zeros((5, 16, 16, 3), np.uint8))
     assert make_engine("cosmos3", CosmosTransferSettings(model="m", guardrail=False)).supports("night+fog")
 
 
@@ -127,7 +127,7 @@ def test_settings_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("FACTORY_TRANSFER_GUARDRAIL", "false")
     monkeypatch.setenv("FACTORY_TRANSFER_BATCH_SIZE", "4")
     monkeypatch.setenv("FACTORY_TRANSFER_MODEL", "nvidia/Cosmos-Transfer2.5-2B")
-    engine = TransferResource(backend="cosmos-transfer2.5", **env_overrides("transfer", TransferResource)).engine
+    engine = TransferResource(backend="cosmos-transfer2.5", **env_overrides("transfer", TransferResource)).engine()
     assert engine.guardrail == "off" and engine.settings.batch_size == 4
     assert engine.plan.for_condition("fog") == (ctl.Control("depth", 0.8),) and engine.plan.for_condition("dusk") == (ctl.Control("edge", 0.5),)
 
@@ -217,9 +217,9 @@ def test_tokenizer_halves_its_chunk_batch_on_out_of_memory(monkeypatch, tmp_path
 
     save_tiny_wan21_vae(tmp_path)
     frames = np.random.default_rng(0).integers(0, 255, (20, 32, 48, 3), dtype=np.uint8)
-    reference = TokenizerResource(backend="wan2.1", model=str(tmp_path), subfolder="vae", device="cpu", chunk_frames=5, batch_size=1).tokenizer
+    reference = TokenizerResource(backend="wan2.1", model=str(tmp_path), subfolder="vae", device="cpu", chunk_frames=5, batch_size=1).engine()
     expected = reference.encode(frames).tokens  # 4 chunks of 5 frames, one at a time
-    tok = TokenizerResource(backend="wan2.1", model=str(tmp_path), subfolder="vae", device="cpu", chunk_frames=5, batch_size=4).tokenizer
+    tok = TokenizerResource(backend="wan2.1", model=str(tmp_path), subfolder="vae", device="cpu", chunk_frames=5, batch_size=4).engine()
     real_encode, seen = tok.encode_batch, []
 
     def encode_batch(vae, x):

@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from resources.configurable import EvaluatorResource
-from resources.critic import make_critic, make_depth_estimator
+from dagster_project.configurable import EvaluatorResource
+from resources.evaluation.backends import make_critic, make_depth_estimator
 from tests.tiny_models import save_tiny_blip, save_tiny_depth_anything
 
 
@@ -26,10 +26,10 @@ def test_depth_estimator_predicts_depth_per_frame(models):
 
 
 def test_evaluator_resource_adds_critic_and_depth_checks(models, sim_scene):
-    from resources.simulator import load_npz
-    from resources.video import read_frames
+    from resources.media.codec import read_frames
+    from resources.sources.simulator import load_npz
 
-    evaluator = EvaluatorResource(critic_model=str(models["vlm"]), depth_model=str(models["depth"])).evaluator()
+    evaluator = EvaluatorResource(critic_model=str(models["vlm"]), depth_model=str(models["depth"])).engine()
     frames = read_frames(sim_scene.video_path)
     checks = {c.name: c for c in evaluator.evaluate(frames, frames, "night", load_npz(sim_scene.seg_npz), load_npz(sim_scene.depth_npz))}
     assert 0.0 <= checks["critic"].score <= 1.0 and checks["critic"].category == "semantic_alignment"

@@ -6,9 +6,8 @@ import pytest
 
 from assets.curated_clips import curated_clips
 from assets.raw_footage import raw_footage
-from resources.captioner import make_captioner
-from resources.configurable import CaptionerResource, CuratorResource, EmbedderResource, LakeResource, LandingZoneResource, SimulatorResource
-from resources.embedder import make_embedder
+from dagster_project.resources import resources_for
+from resources.curation.backends import make_captioner, make_embedder
 from tests.conftest import DAY, copy_into
 from tests.tiny_models import CAPTION_WORD, save_tiny_blip, save_tiny_clip
 
@@ -45,17 +44,17 @@ def test_backends_need_a_model():
 def test_curation_materializes_with_model_backends(tmp_path, tiny, footage):
     landing = tmp_path / "landing"
     copy_into(landing / DAY, footage["megamind"])
-    resources = {
-        "lake": LakeResource(root=str(tmp_path / "lake")),
-        "landing": LandingZoneResource(path=str(landing)),
-        "simulator": SimulatorResource(scenes=0),
-        "curator": CuratorResource(),
-        "embedder": EmbedderResource(backend="transformers", model=str(tiny["clip"])),
-        "captioner": CaptionerResource(backend="vlm", model=str(tiny["blip"])),
-    }
+    resources = resources_for(
+        "local",
+        lake={"root": str(tmp_path / "lake")},
+        landing={"path": str(landing)},
+        simulator={"scenes": 0},
+        embedder={"backend": "transformers", "model": str(tiny["clip"])},
+        captioner={"backend": "vlm", "model": str(tiny["blip"])},
+    )
     result = dg.materialize([raw_footage, curated_clips], resources=resources, partition_key=DAY)
     assert result.success
-    rows = resources["lake"].lake.read("curated_clips").to_pylist()
+    rows = resources["lake"].lake().read("curated_clips").to_pylist()
     assert len(rows) == 4
     for r in rows:
         assert r["embedder"] == f"{tiny['clip']}@main" and len(r["embedding"]) == 16

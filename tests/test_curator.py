@@ -4,12 +4,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from resources.captioner import TemplateCaptioner
-from resources.curation import CurationEngines, KeptIndex, curate_footage
-from resources.curator import CurationSettings, Curator
-from resources.embedder import DescriptorEmbedder
-from resources.ingest import IngestSettings, ingest_file
-from resources.video import H264Writer, iter_frames, probe, write_h264
+from resources.curation.backends.captioners import TemplateCaptioner
+from resources.curation.backends.embedders import DescriptorEmbedder
+from resources.curation.dedup import KeptIndex
+from resources.curation.engine import CurationEngines, CurationSettings, Curator
+from resources.curation.stage import curate_footage
+from resources.media.codec import H264Writer, iter_frames, probe, write_h264
+from resources.sources.ingest import IngestSettings, ingest_file
 
 # Megamind.avi's cuts, found by stepping through it frame by frame: the first frame of each
 # new shot (97 -> 98 is a hard cut from the woman at the table to a close-up, 153 -> 154 and
@@ -146,7 +147,7 @@ def test_windows_of_one_static_camera_are_not_duplicates(lake, footage):
 
 
 def test_dedup_against_the_table_reads_embeddings_instead_of_recomputing(lake, footage, tmp_path):
-    from assets.publish import publish
+    from resources.lake.publish import publish
 
     class CountingEmbedder(DescriptorEmbedder):
         calls = 0
@@ -169,7 +170,7 @@ def test_dedup_against_the_table_reads_embeddings_instead_of_recomputing(lake, f
 
 
 def test_sim_clips_carry_their_ground_truth_and_caption(lake, sim_scene):
-    from resources.simulator import load_npz
+    from resources.sources.simulator import load_npz
 
     row, _ = ingest_file(lake, sim_scene.video_path, "sim://x", set(), IngestSettings(), sim_scene)
     clips = curate_footage(lake, _engines(max_clip_s=1.5), row, KeptIndex())

@@ -8,10 +8,10 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from dagster_project.configurable import CuratorResource, EvaluatorResource
 from dagster_project.resources import resources_for
-from resources.configurable import CuratorResource, EvaluatorResource
-from resources.curator import CurationSettings
-from resources.evaluator import EvaluationSettings
+from resources.curation.engine import CurationSettings
+from resources.evaluation.engine import EvaluationSettings
 
 REPO = Path(__file__).resolve().parent.parent
 CHAIN = ["raw_footage", "curated_clips", "transfer_plan", "transferred_variants", "evaluated_samples", "tokenized_shards"]
@@ -58,7 +58,7 @@ def keys_in_pool(graph, pool: str) -> set:
 
 def test_column_lineage_names_real_columns_of_real_upstreams():
     from dagster_project.definitions import defs
-    from resources.tables import COLUMN_LINEAGE, TABLES
+    from resources.lake.tables import COLUMN_LINEAGE, TABLES
 
     graph = defs.resolve_asset_graph()
     for table, columns in COLUMN_LINEAGE.items():
@@ -79,7 +79,7 @@ def test_settings_come_from_the_environment(monkeypatch, tmp_path):
     res = resources_for("local")
     assert res["lake"].root == str(tmp_path / "elsewhere")
     assert res["landing"].path == str(tmp_path / "landing")
-    assert res["curator"].min_sharpness == 20.5 and res["curator"].curator().settings.min_sharpness == 20.5
+    assert res["curator"].min_sharpness == 20.5 and res["curator"].engine().settings.min_sharpness == 20.5
     assert res["scenario"].path == str(tmp_path / "spec.yaml")
     assert res["simulator"].scenes == 0
 
@@ -96,9 +96,9 @@ def test_local_defaults_and_prod_requirements(monkeypatch):
 
 def test_resource_defaults_match_engine_defaults():
     # The resources restate the engines' settings for Dagster's config system: they must not drift.
-    assert CuratorResource().curator().settings == CurationSettings()
-    assert EvaluatorResource().evaluator().settings == EvaluationSettings()
+    assert CuratorResource().engine().settings == CurationSettings()
+    assert EvaluatorResource().engine().settings == EvaluationSettings()
     assert {f.name for f in dataclasses.fields(CurationSettings)} == set(CuratorResource.model_fields)
-    assert CuratorResource(score_only=["frozen"]).curator().settings.score_only == ("frozen",)
+    assert CuratorResource(score_only=["frozen"]).engine().settings.score_only == ("frozen",)
     model_fields = {"critic_model", "depth_model", "device"}
     assert {f.name for f in dataclasses.fields(EvaluationSettings)} - {"black_level"} == set(EvaluatorResource.model_fields) - model_fields

@@ -1,9 +1,9 @@
 """The evaluation stage over lake blobs: an undecodable variant fails a check, not the run."""
 import numpy as np
 
-from resources.evaluation import evaluate_clip
-from resources.evaluator import Evaluator
-from resources.video import iter_frames, write_h264
+from resources.evaluation.engine import Evaluator
+from resources.evaluation.stage import evaluate_clip
+from resources.media.codec import iter_frames, write_h264
 
 
 def test_undecodable_variant_fails_decodable_and_others_go_on(lake, footage, tmp_path):

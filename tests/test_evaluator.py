@@ -4,24 +4,11 @@ import cv2
 import numpy as np
 import pytest
 
-from resources.adherence import adherence
-from resources.evaluator import (
-    GEOMETRIC,
-    INTEGRITY,
-    PHYSICAL,
-    SEMANTIC,
-    Evaluator,
-    analysis_frames,
-    depth_si_rmse,
-    hallucination_score,
-    misalignment_px,
-    missing_motion,
-    seg_miou,
-    verdict,
-    warp_error,
-)
+from resources.evaluation.adherence import adherence
+from resources.evaluation.engine import GEOMETRIC, INTEGRITY, PHYSICAL, SEMANTIC, Evaluator, verdict
+from resources.evaluation.metrics import analysis_frames, depth_si_rmse, hallucination_score, misalignment_px, missing_motion, seg_miou, warp_error
+from resources.media.codec import iter_frames
 from resources.transfer import ClipMedia, Recipe, make_engine
-from resources.video import iter_frames
 from tests.calibration import _moving_mask
 
 
@@ -142,8 +129,8 @@ def test_adherence_catches_the_wrong_condition(source, asked, rendered):
 
 
 def test_seg_miou_catches_removed_objects(sim_scene):
-    from resources.simulator import load_npz
-    from resources.video import read_frames
+    from resources.media.codec import read_frames
+    from resources.sources.simulator import load_npz
 
     frames, seg = read_frames(sim_scene.video_path), load_npz(sim_scene.seg_npz)
     painted = frames.copy()
@@ -157,7 +144,7 @@ def test_seg_miou_catches_removed_objects(sim_scene):
 
 
 def test_depth_si_rmse_is_scale_invariant_and_catches_wrong_depth(sim_scene):
-    from resources.simulator import load_npz
+    from resources.sources.simulator import load_npz
 
     depth = load_npz(sim_scene.depth_npz).astype(np.float32)
     assert depth_si_rmse(depth * 3.7, depth) < 1e-5

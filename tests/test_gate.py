@@ -1,12 +1,11 @@
 """Write-audit-publish with GX 1.x: row failures go to rejects, table failures commit nothing."""
 import json
 
-import dagster as dg
 import pytest
 
-from assets.publish import publish
 from expectations.gate import SUITE_DIR, load_suite, validate_batch
-from resources.tables import TABLES
+from resources.lake.publish import BatchRefused, publish
+from resources.lake.tables import TABLES
 
 
 def _clip(i: int, **overrides) -> dict:
@@ -46,7 +45,7 @@ def test_table_level_failure_leaves_the_delta_version_unchanged(lake):
     publish(lake, "curated_clips", [_clip(0), _clip(1)])
     before = lake.version("curated_clips")
     duplicated = [_clip(5), _clip(6), _clip(6, brightness=90.0)]  # the same key twice: a broken batch
-    with pytest.raises(dg.Failure) as err:
+    with pytest.raises(BatchRefused) as err:
         publish(lake, "curated_clips", duplicated)
     assert "expect_column_values_to_be_unique" in err.value.description
     assert "not committed" in err.value.description

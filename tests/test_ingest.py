@@ -1,6 +1,6 @@
 """Ingest: one row per distinct bytes, sim scenes with their ground truth, unreadable files rejected."""
-from resources.ingest import IngestSettings, ingest_file
-from resources.landing import LandingZone
+from resources.sources.ingest import IngestSettings, ingest_file
+from resources.sources.landing import LandingZone
 from tests.conftest import copy_into
 
 

@@ -4,9 +4,8 @@ import threading
 import pyarrow as pa
 import pytest
 
-from resources.blobs import blob_key
-from resources.rejects import reject_row
-from resources.tables import REJECTS
+from resources.lake.blobs import blob_key
+from resources.lake.tables import REJECTS, reject_row
 
 
 def _rejects(n: int, start: int = 0) -> pa.Table:

@@ -1,13 +1,12 @@
 """The training loader streams every token row once, across DataLoader workers and ranks."""
 import numpy as np
-import pyarrow as pa
 import pytest
 import torch
 from torch.utils.data import DataLoader
 
-from assets.publish import publish
-from resources.loader import TokenShardDataset
-from resources.tokenization import ShardPacker
+from resources.lake.publish import publish
+from resources.tokenization.commit import ShardPacker
+from resources.tokenization.loader import TokenShardDataset
 
 
 def _rows(n: int) -> list[dict]:

@@ -3,14 +3,13 @@ import os
 import time
 from datetime import datetime, timezone
 
-import dagster as dg
 import pyarrow as pa
 import pyarrow.fs as pafs
 
+from dagster_project.configurable import LakeResource
 from dagster_project.maintenance import maintenance_job
-from resources.configurable import LakeResource
-from resources.releases import RELEASED_TABLES, Release, read_release
-from resources.tables import TABLES
+from resources.lake.releases import RELEASED_TABLES, Release, read_release
+from resources.lake.tables import TABLES
 from tests.conftest import table_rows
 
 

@@ -1,30 +1,10 @@
 """The whole DAG materialized for real: five Delta tables from real and simulated footage,
 bad inputs rejected with reasons, and a rerun that adds nothing anywhere."""
 import dagster as dg
-import pyarrow.compute as pc
 import pytest
 
-from assets.coverage_report import coverage_report
-from assets.curated_clips import curated_clips
-from assets.evaluated_samples import evaluated_samples
-from assets.evaluation_summary import evaluation_summary
-from assets.raw_footage import raw_footage
-from assets.tokenized_shards import tokenized_shards
-from assets.transfer_plan import scenario_spec, transfer_plan
-from assets.transferred_variants import transferred_variants
-from dagster_project.checks import CHECKS
-from resources.configurable import (
-    CaptionerResource,
-    CuratorResource,
-    EmbedderResource,
-    EvaluatorResource,
-    LakeResource,
-    LandingZoneResource,
-    ScenarioResource,
-    SimulatorResource,
-    TokenizerResource,
-    TransferResource,
-)
+from dagster_project.catalog import CHECKS, assets_named
+from dagster_project.resources import resources_for
 from tests.conftest import DAY, copy_into, make_bad_inputs
 
 TABLES = [
@@ -51,7 +31,7 @@ def factory(tmp_path_factory, footage):
     copy_into(landing, footage["megamind"], footage["tree"])
     # The same bytes under another name and folder: ingested once.
     copy_into(landing / "dup", footage["tree"])
-    from resources.video import H264Writer, iter_frames
+    from resources.media.codec import H264Writer, iter_frames
 
     good = landing / "walkway_3s.mp4"
     with H264Writer(good, 768, 576, 10.0) as w:
@@ -60,21 +40,17 @@ def factory(tmp_path_factory, footage):
     bad = make_bad_inputs(landing / "bad", good)
     spec = root / "spec.yaml"
     spec.write_text(SPEC)
-    resources = {
-        "lake": LakeResource(root=str(root / "lake")),
-        "landing": LandingZoneResource(path=str(landing.parent)),
-        "simulator": SimulatorResource(scenes=2, width=160, height=120, num_frames=20),
-        "scenario": ScenarioResource(path=str(spec)),
-        "curator": CuratorResource(),
-        "embedder": EmbedderResource(),
-        "captioner": CaptionerResource(),
-        "transfer": TransferResource(),
-        "evaluator": EvaluatorResource(),
-        "tokenizer": TokenizerResource(shard_max_rows=8),
-    }
-    assets = [raw_footage, curated_clips, coverage_report, scenario_spec, transfer_plan, transferred_variants, evaluated_samples, evaluation_summary, tokenized_shards]
+    resources = resources_for(
+        "local",
+        lake={"root": str(root / "lake")},
+        landing={"path": str(landing.parent)},
+        simulator={"scenes": 2, "width": 160, "height": 120, "num_frames": 20},
+        scenario={"path": str(spec)},
+        tokenizer={"shard_max_rows": 8},
+    )
+    assets = assets_named(*TABLES)
     first = dg.materialize(assets + CHECKS, resources=resources, partition_key=DAY)
-    lake = resources["lake"].lake
+    lake = resources["lake"].lake()
     counts = {t: lake.row_count(t) for t in TABLES + ["rejects"]}
     versions = {t: lake.version(t) for t in TABLES + ["rejects"]}
     files = data_files(lake)
@@ -251,7 +227,7 @@ def test_second_run_adds_no_rows_and_no_versions(factory):
 
 
 def test_any_token_row_traces_back_to_its_footage_and_frames(factory):
-    from resources.lineage import trace
+    from resources.lake.row_lineage import trace
 
     lake = factory["lake"]
     tokens = lake.read("tokenized_shards", ["token_id", "variant_id", "clip_id"]).to_pylist()
@@ -289,7 +265,7 @@ def test_lineage_cli_prints_the_chain(factory):
 @pytest.fixture(scope="module")
 def next_day(factory, footage):
     """The day after: one new file lands in its own folder and that day's partition runs."""
-    from resources.video import H264Writer, iter_frames
+    from resources.media.codec import H264Writer, iter_frames
 
     lake = factory["lake"]
     day2 = "2026-11-21"

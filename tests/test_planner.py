@@ -2,7 +2,7 @@
 conditions already at target."""
 import pytest
 
-from resources.planner import SpecError, coverage, load_spec, plan_recipes
+from resources.planning.engine import SpecError, coverage, load_spec, plan_recipes
 from resources.transfer import make_engine
 
 SPEC = """

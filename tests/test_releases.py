@@ -5,9 +5,8 @@ import pytest
 
 from assets.dataset_release import dataset_release
 from dagster_project.resources import resources_for
-from resources.configurable import LakeResource
-from resources.loader import TokenShardDataset
-from resources.releases import RELEASED_TABLES, ReleaseError, load_release, read_release
+from resources.lake.releases import RELEASED_TABLES, ReleaseError, load_release, read_release
+from resources.tokenization.loader import TokenShardDataset
 from tests.conftest import table_rows
 
 
@@ -22,7 +21,7 @@ def _seed(lake, n: int = 3):
 
 
 def _release(lake, name: str, tmp_path) -> dg.ExecuteInProcessResult:
-    resources = {**resources_for("local"), "lake": LakeResource(root=lake.root)}
+    resources = resources_for("local", lake={"root": lake.root})
     return dg.materialize([dataset_release], resources=resources, run_config={"ops": {"dataset_release": {"config": {"name": name}}}}, raise_on_error=False)
 
 

@@ -7,9 +7,9 @@ import pyarrow.fs as pafs
 import pytest
 
 from dagster_project.automation import landing_zone_sensor
-from dagster_project.checks import CHECKS
-from dagster_project.definitions import defs
-from resources.configurable import LakeResource, LandingZoneResource, ScenarioResource, SimulatorResource
+from dagster_project.catalog import CHECKS, assets_named
+from dagster_project.configurable import LandingZoneResource
+from dagster_project.resources import resources_for
 from resources.lake import Lake
 from tests.conftest import DAY
 
@@ -50,15 +50,15 @@ def test_the_whole_dag_runs_on_an_s3_lake_from_an_s3_landing_zone(s3_env, prefix
     root = f"s3://{prefix}/lake"
     spec = tmp_path / "spec.yaml"
     spec.write_text("name: s3-test\ntargets:\n  - scene_type: any\n    conditions: {night: 0.3, fog: 0.3}\n")
-    resources = {
-        **defs.resources,
-        "lake": LakeResource(root=root),
-        "landing": LandingZoneResource(path=f"s3://{prefix}/landing"),
-        "simulator": SimulatorResource(scenes=1, width=160, height=120, num_frames=20),
-        "scenario": ScenarioResource(path=str(spec)),
-    }
-    assets = [defs.get_assets_def(k) for k in ("raw_footage", "curated_clips", "coverage_report", "scenario_spec", "transfer_plan",
-                                              "transferred_variants", "evaluated_samples", "evaluation_summary", "tokenized_shards")]
+    resources = resources_for(
+        "local",
+        lake={"root": root},
+        landing={"path": f"s3://{prefix}/landing"},
+        simulator={"scenes": 1, "width": 160, "height": 120, "num_frames": 20},
+        scenario={"path": str(spec)},
+    )
+    assets = assets_named("raw_footage", "curated_clips", "coverage_report", "scenario_spec", "transfer_plan",
+                          "transferred_variants", "evaluated_samples", "evaluation_summary", "tokenized_shards")
     first = dg.materialize(assets + CHECKS, resources=resources, partition_key=DAY)
     assert first.success
     assert all(e.passed for e in first.get_asset_check_evaluations())

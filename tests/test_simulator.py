@@ -3,9 +3,9 @@ import json
 
 import numpy as np
 
-from resources.blobs import sha256_file
-from resources.simulator import load_npz, render_scene, scene_id, scene_params
-from resources.video import probe, read_frames
+from resources.lake.blobs import sha256_file
+from resources.media.codec import probe, read_frames
+from resources.sources.simulator import load_npz, render_scene, scene_id, scene_params
 
 
 def test_scene_renders_video_depth_and_segmentation(sim_scene):

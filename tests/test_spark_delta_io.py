@@ -6,9 +6,9 @@ import pyarrow as pa
 import pytest
 from deltalake import write_deltalake
 
+from resources.execution.spark_session import needs_arrow_read, read_delta, read_path, uses_delta_extension
 from resources.lake import Lake
-from resources.spark_session import needs_arrow_read, read_delta, read_path, uses_delta_extension
-from resources.tables import TABLES
+from resources.lake.tables import TABLES
 from tests.conftest import table_rows
 
 pytestmark = pytest.mark.usefixtures("java_runtime")
@@ -18,7 +18,7 @@ DAY, NEXT = "2026-11-20", "2026-11-21"
 
 @pytest.fixture(scope="module")
 def spark():
-    from resources.spark_session import build_session
+    from resources.execution.spark_session import build_session
 
     session = build_session("test-delta-io", "local[1]")
     yield session
@@ -77,7 +77,7 @@ def test_deletion_vectors_send_the_read_through_arrow(spark, tmp_path):
 
 
 def test_a_scheme_spark_cannot_open_is_read_through_arrow(spark, lake, monkeypatch):
-    from resources import spark_session
+    from resources.execution import spark_session
 
     assert spark_session._scheme_readable(spark, lake.table_uri("raw_footage"))
     assert not spark_session._scheme_readable(spark, "s3://factory-lake/tables/raw_footage")  # no hadoop-aws here
@@ -94,7 +94,7 @@ def test_a_session_with_the_delta_extension_reads_format_delta():
 
 
 def test_mapinarrow_schemas_round_trip_every_table():
-    from resources.spark_session import arrow_schema, spark_schema
+    from resources.execution.spark_session import arrow_schema, spark_schema
 
     for spec in TABLES.values():
         schema = pa.schema([f for f in spec.schema])

@@ -12,16 +12,13 @@ from assets.curated_clips import curated_clips
 from assets.evaluated_samples import evaluated_samples
 from assets.tokenized_shards import tokenized_shards
 from assets.transferred_variants import transferred_variants
-from resources.configurable import EXECUTOR, ExecutionResource
-from resources.execution import (
-    JOBS,
-    ExecutionSettings,
-    emr_job_flow_params,
-    emr_serverless_params,
-    launch,
-    local_command,
-    pipes_client,
-)
+from dagster_project.configurable import EXECUTOR, ExecutionResource
+from dagster_project.spark_launch import launch, pipes_client
+from resources.curation.stage import STAGE as CURATION
+from resources.evaluation.stage import STAGE as EVALUATION
+from resources.execution.settings import ExecutionSettings, emr_job_flow_params, emr_serverless_params, local_command
+from resources.tokenization.stage import STAGE as TOKENIZATION
+from resources.transfer.stage import STAGE as TRANSFER
 
 EMR_SERVERLESS = {
     "mode": "emr_serverless",
@@ -80,7 +77,9 @@ def test_every_heavy_stage_binds_the_one_executor_resource():
     for asset in (curated_clips, transferred_variants, evaluated_samples, tokenized_shards):
         assert "executor" in asset.required_resource_keys
         assert asset.resource_defs["executor"] is not None
-    assert set(JOBS) == {"curated_clips", "transferred_variants", "evaluated_samples", "tokenized_shards"}
+    stages = {s.table: s.job for s in (CURATION, TRANSFER, EVALUATION, TOKENIZATION)}
+    assert stages == {"curated_clips": "curation", "transferred_variants": "transfer", "evaluated_samples": "evaluation", "tokenized_shards": "tokenization"}
+    assert all(a.key.to_user_string() in stages for a in (curated_clips, transferred_variants, evaluated_samples, tokenized_shards))
     # One instance for all: Dagster refuses two different resources under one key in a job.
     from dagster_project.definitions import defs
 
@@ -134,23 +133,26 @@ def test_emr_gets_the_dagster_aws_client_and_a_cluster_with_one_step():
 def test_emr_modes_refuse_a_lake_that_is_not_on_s3():
     settings = ExecutionSettings.resolve(EMR_SERVERLESS)
     with pytest.raises(ValueError, match="needs the lake on S3"):
-        launch(None, settings, "curated_clips", {"lake_root": "/data/lake"})
+        launch(None, settings, "curation", {"lake_root": "/data/lake"})
 
 
 def test_materialization_metadata_survives_the_pipes_protocol(tmp_path):
     """What a Spark job reports is what the in-process asset would have returned."""
     from dagster._core.definitions.metadata.external_metadata import metadata_map_from_external
 
-    from assets.publish import Publication, materialization
+    from dagster_project.metadata import to_result
     from resources.lake import Lake
+    from resources.lake.publish import Publication
+    from resources.lake.report import Json, report
     from spark_jobs.job import pipes_metadata
     from tests.conftest import table_rows
 
     lake = Lake(str(tmp_path / "lake"))
     lake.merge("curated_clips", table_rows("curated_clips", ["c1", "c2"]))
-    result = materialization(lake, Publication("curated_clips", rows_inserted=2, versions=[0]), partition="2026-11-20",
-                             drop_reasons=dg.MetadataValue.json({"static": 1}), embedder="classical-descriptor-v1")
-    wire = json.loads(json.dumps(pipes_metadata(result.metadata)))  # as it travels
+    plain = report(lake, "curated_clips", Publication("curated_clips", rows_inserted=2, versions=[0]), partition="2026-11-20",
+                   drop_reasons=Json({"static": 1}), embedder="classical-descriptor-v1")
+    result = to_result(plain)  # what the in-process asset returns
+    wire = json.loads(json.dumps(pipes_metadata(plain.metadata)))  # what the Spark job sends, as it travels
     back = metadata_map_from_external(wire)
     assert back["dagster/column_schema"].schema == result.metadata["dagster/column_schema"]
     assert back["dagster/column_lineage"].column_lineage == result.metadata["dagster/column_lineage"]

@@ -10,31 +10,18 @@ import shutil
 import dagster as dg
 import pytest
 
-from assets.coverage_report import coverage_report
-from assets.curated_clips import curated_clips
-from assets.evaluated_samples import evaluated_samples
-from assets.raw_footage import raw_footage
-from assets.tokenized_shards import tokenized_shards
-from assets.transfer_plan import scenario_spec, transfer_plan
-from assets.transferred_variants import transferred_variants
-from resources.configurable import (
-    CaptionerResource,
-    CuratorResource,
-    EmbedderResource,
-    EvaluatorResource,
-    LakeResource,
-    LandingZoneResource,
-    ScenarioResource,
-    SimulatorResource,
-    TokenizerResource,
-    TransferResource,
-)
-from resources.tables import TABLES
+from dagster_project.catalog import assets_named
+from dagster_project.configurable import LakeResource
+from dagster_project.resources import resources_for
+from resources.lake.tables import TABLES
 from tests.conftest import DAY, copy_into
 
 pytestmark = pytest.mark.usefixtures("java_runtime")
 
 SPARK = {"resources": {"executor": {"config": {"mode": "local_spark", "spark_master": "local[2]"}}}}
+raw_footage, curated_clips, coverage_report, scenario_spec, transfer_plan, transferred_variants, evaluated_samples, tokenized_shards = assets_named(
+    "raw_footage", "curated_clips", "coverage_report", "scenario_spec", "transfer_plan", "transferred_variants", "evaluated_samples", "tokenized_shards"
+)
 HEAVY = [curated_clips, transferred_variants, evaluated_samples, tokenized_shards]
 SPEC = """
 name: spark-test
@@ -45,18 +32,14 @@ targets:
 
 
 def _resources(lake_root: str, landing: str, spec: str) -> dict:
-    return {
-        "lake": LakeResource(root=lake_root),
-        "landing": LandingZoneResource(path=landing),
-        "simulator": SimulatorResource(scenes=2, width=160, height=120, num_frames=20),
-        "scenario": ScenarioResource(path=spec),
-        "curator": CuratorResource(),
-        "embedder": EmbedderResource(),
-        "captioner": CaptionerResource(),
-        "transfer": TransferResource(),
-        "evaluator": EvaluatorResource(),
-        "tokenizer": TokenizerResource(shard_max_rows=3),  # several shards from a few samples
-    }
+    return resources_for(
+        "local",
+        lake={"root": lake_root},
+        landing={"path": landing},
+        simulator={"scenes": 2, "width": 160, "height": 120, "num_frames": 20},
+        scenario={"path": spec},
+        tokenizer={"shard_max_rows": 3},  # several shards from a few samples
+    )
 
 
 def _materialize(asset, resources: dict, run_config: dict | None = None) -> dg.ExecuteInProcessResult:
@@ -68,7 +51,7 @@ def _materialize(asset, resources: dict, run_config: dict | None = None) -> dg.E
 
 @pytest.fixture(scope="module")
 def lakes(tmp_path_factory, footage):
-    from resources.video import H264Writer, iter_frames
+    from resources.media.codec import H264Writer, iter_frames
 
     root = tmp_path_factory.mktemp("spark")
     landing = root / "landing" / DAY
@@ -97,7 +80,7 @@ def lakes(tmp_path_factory, footage):
                 _materialize(planning, spark)
         name = asset.key.to_user_string()
         results[name] = {"inprocess": _materialize(asset, inproc), "spark": _materialize(asset, spark, SPARK)}
-    return {"inprocess": inproc["lake"].lake, "spark": spark["lake"].lake, "results": results, "resources": spark}
+    return {"inprocess": inproc["lake"].lake(), "spark": spark["lake"].lake(), "results": results, "resources": spark}
 
 
 def _metadata(result: dg.ExecuteInProcessResult) -> dict:

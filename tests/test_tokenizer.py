@@ -2,10 +2,11 @@
 import numpy as np
 import pytest
 
-from resources.tokenization import ShardPacker, split_of
-from resources.tokenizer import make_tokenizer
-from resources.tokenizer.base import psnr
-from resources.video import iter_frames
+from resources.media.codec import iter_frames
+from resources.tokenization import make_tokenizer
+from resources.tokenization.commit import ShardPacker
+from resources.tokenization.engine import psnr
+from resources.tokenization.stage import split_of
 
 
 def test_dct_tokenizer_round_trip(footage):

@@ -3,9 +3,9 @@ import cv2
 import numpy as np
 import pytest
 
-from resources.evaluator import analysis_frames, canny_edge_f1
+from resources.evaluation.metrics import analysis_frames, canny_edge_f1
+from resources.media.codec import iter_frames
 from resources.transfer import ClipMedia, Recipe, make_engine
-from resources.video import iter_frames
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from resources.transfer.base import ClipMedia, TransferError
+from resources.transfer.engine import ClipMedia, TransferError
 
 MODALITIES = ("edge", "blur", "depth", "seg")
 _GROUND_TRUTH = {"depth": "depth", "seg": "segmentation"}

@@ -1,18 +1,27 @@
-"""curated_clips row -> transferred_variants rows: run each recipe of a clip through a backend."""
+"""curated_clips row -> transferred_variants rows: run each recipe of a clip through a backend.
+
+Both executors (in process, spark_jobs/transfer.py) read the day's plan through
+``planned_recipes``, so each clip gets its recipes in the same order."""
 from __future__ import annotations
 
+import collections
 import json
 import tempfile
 from pathlib import Path
 
-from resources.lake import Lake
-from resources.rejects import reject_row
-from resources.simulator import load_npz
-from resources.tables import row_key
-from resources.transfer.base import ClipMedia, Recipe, TransferEngine, TransferError
-from resources.video import iter_frames, write_h264
+import pyarrow.compute as pc
 
-STAGE = "transferred_variants"
+from resources.engines import Engines
+from resources.lake import Lake
+from resources.lake.report import Report
+from resources.lake.tables import reject_row, row_key
+from resources.media.codec import iter_frames, write_h264
+from resources.sources.simulator import load_npz
+from resources.stage_spec import Log, StageSpec
+from resources.transfer.commit import VariantCommits
+from resources.transfer.engine import ClipMedia, Recipe, TransferEngine, TransferError
+
+TABLE = "transferred_variants"
 
 
 def load_clip_media(lake: Lake, clip: dict) -> ClipMedia:
@@ -43,7 +52,7 @@ def transfer_clip(lake: Lake, engine: TransferEngine, clip: dict, recipes: list[
     for recipe, out in zip(todo, engine.transfer_many(media, todo)):
         vid = variant_id(engine, clip["clip_id"], recipe)
         if isinstance(out, TransferError):
-            rejects.append(reject_row(STAGE, vid, "recipe_failed", f"{recipe.condition}: {out}", clip["clip_id"], {"recipe": recipe.params_json(), "backend": engine.backend}))
+            rejects.append(reject_row(TABLE, vid, "recipe_failed", f"{recipe.condition}: {out}", clip["clip_id"], {"recipe": recipe.params_json(), "backend": engine.backend}))
             continue
         with tempfile.TemporaryDirectory(prefix="transfer-") as work:
             path = Path(work) / "variant.mp4"
@@ -72,3 +81,41 @@ def transfer_clip(lake: Lake, engine: TransferEngine, clip: dict, recipes: list[
             }
         )
     return rows, rejects
+
+
+def planned_recipes(lake: Lake, backend: str, day: str, version: int | None = None) -> tuple[dict[str, list[Recipe]], int]:
+    """The day's plan for ``backend`` as recipes per clip (in plan order), and how many there are."""
+    plan = lake.read("transfer_plan", version=version, partition=day)
+    plan = plan.filter(pc.equal(plan.column("backend"), backend)).to_pylist()
+    recipes: dict[str, list[Recipe]] = collections.defaultdict(list)
+    for p in plan:
+        recipes[p["clip_id"]].append(Recipe(p["condition"], {}, p["seed"]))
+    return recipes, len(plan)
+
+
+def planned_clips(lake: Lake, day: str, recipes: dict[str, list[Recipe]], version: int | None = None) -> list[dict]:
+    """The day's kept clips that have a recipe, in clip-id order."""
+    clips = lake.read("curated_clips", version=version, partition=day)
+    clips = clips.filter(pc.equal(clips.column("status"), "kept")).to_pylist()
+    return sorted((c for c in clips if c["clip_id"] in recipes), key=lambda c: c["clip_id"])
+
+
+def run(lake: Lake, engines: Engines, day: str, log: Log) -> Report:
+    """The day's planned recipes rendered in process, one commit per clip."""
+    engine = engines["transfer"]
+    done = lake.keys("transferred_variants", partition=day)
+    recipes, planned = planned_recipes(lake, engine.backend, day)
+    clips = planned_clips(lake, day, recipes)
+    commits = VariantCommits(lake, day, engine, planned, log, len(clips))
+    for clip in clips:
+        commits.commit(*transfer_clip(lake, engine, clip, recipes[clip["clip_id"]], done))
+    return commits.result()
+
+
+STAGE = StageSpec(
+    table=TABLE,
+    inputs=("transfer_plan", "curated_clips", "transferred_variants"),
+    engines=("transfer",),
+    job="transfer",
+    run=run,
+)

@@ -11,7 +11,7 @@ import av
 import cv2
 import numpy as np
 
-from resources.video import H264Writer, iter_frames
+from resources.media.codec import H264Writer, iter_frames
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from resources.lake import Lake
-from resources.tables import TABLES
+from resources.lake.tables import TABLES
 from tests.conftest import DAY
 
 REPO = Path(__file__).resolve().parents[2]

@@ -8,9 +8,8 @@ import pytest
 
 from assets.curated_clips import curated_clips
 from assets.raw_footage import raw_footage
-from dagster_project.checks import CHECKS
+from dagster_project.catalog import checks_on
 from dagster_project.resources import resources_for
-from resources.configurable import LakeResource, LandingZoneResource, SimulatorResource
 from tests.conftest import DAY, copy_into
 from tests.reliability.corpus import make_corpus
 
@@ -31,13 +30,8 @@ def corpus_run(tmp_path_factory, footage):
     landing = root / "landing"
     copy_into(landing / EARLIER, footage["megamind"])
     cases = make_corpus(landing / DAY, root / "outside", footage)
-    resources = {
-        **resources_for("local"),
-        "lake": LakeResource(root=str(root / "lake")),
-        "landing": LandingZoneResource(path=str(landing), settle_s=30),
-        "simulator": SimulatorResource(scenes=0),
-    }
-    checks = [c for c in CHECKS if c.check_keys and next(iter(c.check_keys)).asset_key.path[-1] in ("raw_footage", "curated_clips")]
+    resources = resources_for("local", lake={"root": str(root / "lake")}, landing={"path": str(landing), "settle_s": 30}, simulator={"scenes": 0})
+    checks = checks_on("raw_footage", "curated_clips")
     assert dg.materialize([raw_footage, curated_clips, *checks], resources=resources, partition_key=EARLIER).success
     stop = threading.Event()
     writer = threading.Thread(target=_grow, args=(landing / DAY / "growing.mp4", stop))
@@ -47,7 +41,7 @@ def corpus_run(tmp_path_factory, footage):
     finally:
         stop.set()
         writer.join()
-    lake = resources["lake"].lake
+    lake = resources["lake"].lake()
     return {"cases": cases, "result": result, "lake": lake, "landing": landing}
 
 
@@ -109,8 +103,9 @@ def test_ingested_cases_were_curated(corpus_run):
 
 def test_a_deferred_file_is_taken_once_it_stops_changing(corpus_run, footage):
     # Runs last: it adds to the module's lake. The copy has finished; the next run looks at it.
-    resources = {**resources_for("local"), "lake": LakeResource(root=corpus_run["lake"].root),
-                 "landing": LandingZoneResource(path=str(corpus_run["landing"]), settle_s=30), "simulator": SimulatorResource(scenes=0)}
+    resources = resources_for(
+        "local", lake={"root": corpus_run["lake"].root}, landing={"path": str(corpus_run["landing"]), "settle_s": 30}, simulator={"scenes": 0}
+    )
     assert dg.materialize([raw_footage], resources=resources, partition_key=DAY).success
     rejects = {r["source_uri"]: r for r in corpus_run["lake"].read("rejects").to_pylist()}
     # What landed was only the first 2 KB of an MP4 and padding: now it is judged, and refused.

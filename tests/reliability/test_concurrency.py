@@ -6,7 +6,7 @@ import threading
 import pytest
 
 from resources.lake import Lake
-from resources.maintenance import run_maintenance
+from resources.lake.maintenance import run_maintenance
 from tests.conftest import DAY, copy_into
 from tests.reliability.runs import materialize_day, snapshot
 

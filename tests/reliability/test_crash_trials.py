@@ -14,7 +14,7 @@ import pyarrow.fs as pafs
 import pytest
 
 from resources.lake import Lake
-from resources.maintenance import referenced_blobs, run_maintenance
+from resources.lake.maintenance import referenced_blobs, run_maintenance
 from tests.conftest import DAY, copy_into
 from tests.reliability.runs import materialize_day, snapshot
 

@@ -7,8 +7,10 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from assets.publish import publish, suite_check
+from dagster_project.metadata import suite_check
 from resources.lake import Lake
+from resources.lake.publish import BatchRefused, publish
+from resources.lake.report import SuiteOutcome
 from tests.test_gate import _clip
 
 REPO = Path(__file__).resolve().parents[2]
@@ -19,10 +21,10 @@ def test_rows_with_nan_metrics_or_negative_durations_are_refused_with_reasons(la
     pub = publish(lake, "curated_clips", [_clip(0), *poisoned])
     assert pub.rows_inserted == 1 and lake.keys("curated_clips") == {_clip(0)["clip_id"]}
     # The asset's gx_suite check warns, with the figures.
-    check = suite_check(pub)
+    check = suite_check(SuiteOutcome.of(pub))
     assert not check.passed and check.severity == dg.AssetCheckSeverity.WARN
     assert (check.metadata["rows_validated"].value, check.metadata["rows_rejected"].value) == (4, 3) and "3 of 4 rows" in check.description
-    assert suite_check(publish(lake, "curated_clips", [_clip(4)])).passed
+    assert suite_check(SuiteOutcome.of(publish(lake, "curated_clips", [_clip(4)]))).passed
     refused = {}
     for r in lake.read("rejects").to_pylist():
         refused.setdefault(r["subject_id"], []).append(r)
@@ -39,14 +41,14 @@ def test_rows_with_nan_metrics_or_negative_durations_are_refused_with_reasons(la
 def test_a_batch_with_duplicate_keys_is_not_published_at_all(lake):
     publish(lake, "curated_clips", [_clip(0)])
     version = lake.version("curated_clips")
-    with pytest.raises(dg.Failure, match="the batch was not committed"):
+    with pytest.raises(BatchRefused, match="the batch was not committed"):
         publish(lake, "curated_clips", [_clip(1), _clip(1, motion=float("nan")), _clip(2)])
     assert lake.version("curated_clips") == version and lake.keys("curated_clips") == {_clip(0)["clip_id"]}
     assert lake.row_count("rejects") == 0
 
 
 def test_credentials_never_reach_errors(monkeypatch, tmp_path):
-    from resources.storage_errors import StorageUnavailable
+    from resources.lake.storage_errors import StorageUnavailable
 
     secret = "wJalrXUtnFEMI-K7MDENG-bPxRfiCYEXAMPLEKEY"
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE")

@@ -7,11 +7,10 @@ import pyarrow.fs as pafs
 import pytest
 
 from resources.lake import Lake
-from resources.tables import TABLES
+from resources.lake.tables import TABLES
 from tests.conftest import DAY, copy_into
 from tests.reliability.runs import materialize_day
 from tests.s3_server import S3Server
-
 
 
 @pytest.fixture

@@ -1,0 +1,67 @@
+"""Reports (resources/lake/report.py, plain data) as Dagster sees them: materialization
+metadata, the ``gx_suite`` check of each fact table, and a refused batch as a ``dg.Failure``."""
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import dagster as dg
+
+from resources.lake.report import ColumnLineage, ColumnSchema, Json, Markdown, Plot, Records, Report, SuiteOutcome
+
+SUITE_CHECK = "gx_suite"
+
+
+def png_markdown(png: bytes, alt: str) -> str:
+    """Markdown the Dagster UI renders as an image (a data URI: no file server needed)."""
+    return f"![{alt}](data:image/png;base64,{base64.b64encode(png).decode()})"
+
+
+def metadata_value(value: Any, name: str = "", context: dg.AssetExecutionContext | None = None) -> Any:
+    """One plain report value as Dagster metadata (numbers and strings stay as they are)."""
+    if isinstance(value, Json):
+        return dg.MetadataValue.json(value.data)
+    if isinstance(value, Markdown):
+        return dg.MetadataValue.md(value.text)
+    if isinstance(value, ColumnSchema):
+        return dg.TableSchema(columns=[dg.TableColumn(n, t) for n, t in value.columns])
+    if isinstance(value, ColumnLineage):
+        return dg.TableColumnLineage(
+            deps_by_column={col: [dg.TableColumnDep(asset_key=dg.AssetKey(up), column_name=up_col) for up, up_col in ups] for col, ups in value.deps.items()}
+        )
+    if isinstance(value, Records):
+        return dg.MetadataValue.table(
+            records=[dg.TableRecord({n: r[n] for n, _ in value.columns}) for r in value.rows],
+            schema=dg.TableSchema(columns=[dg.TableColumn(n, t) for n, t in value.columns]),
+        )
+    if isinstance(value, Plot):
+        if not value.changed and context is not None:
+            event = context.instance.get_latest_materialization_event(context.asset_key)
+            previous = event.asset_materialization.metadata.get(name) if event and event.asset_materialization else None
+            if previous is not None:
+                return previous
+        return dg.MetadataValue.md(png_markdown(value.render(), value.alt))
+    return value
+
+
+def suite_check_spec(table: str) -> dg.AssetCheckSpec:
+    """The check that reports what the table's GX suite did to this materialization's batches.
+    A table-level failure already stops the step before its commit; this check warns when
+    row-level expectations sent rows to ``rejects``."""
+    return dg.AssetCheckSpec(SUITE_CHECK, asset=table, description=f"The {table} GX suite: rows validated before the commit, and rows it rejected.")
+
+
+def suite_check(outcome: SuiteOutcome) -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(
+        check_name=SUITE_CHECK,
+        passed=outcome.passed,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata=outcome.check_metadata(),
+        description=f"{outcome.rows_failed} of {outcome.rows_validated} rows failed row-level expectations (see rejects)" if outcome.rows_failed else None,
+    )
+
+
+def to_result(report: Report, context: dg.AssetExecutionContext | None = None) -> dg.MaterializeResult:
+    """The materialization of a stage's report, with its ``gx_suite`` check where it has one."""
+    metadata = {k: metadata_value(v, k, context) for k, v in report.metadata.items()}
+    return dg.MaterializeResult(metadata=metadata, check_results=[suite_check(report.suite)] if report.suite else None)

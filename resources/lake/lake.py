@@ -1,0 +1,194 @@
+"""The lake: Delta tables (delta-rs) under ``<root>/tables`` and blobs under ``<root>/blobs``.
+
+Writes are MERGEs on each table's deterministic key, so a rerun or a retry after a crash
+adds nothing twice; concurrent writers that collide on a commit are retried with backoff.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import random
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+import pyarrow.fs as pafs
+from deltalake import CommitProperties, DeltaTable, write_deltalake
+from deltalake.exceptions import CommitFailedError, TableNotFoundError
+
+from resources.lake.blobs import BlobStore
+from resources.lake.storage_errors import is_unreachable, storage_errors, unavailable
+from resources.lake.tables import TABLES, TableSpec
+
+log = logging.getLogger(__name__)
+
+MAX_COMMIT_ATTEMPTS = 8
+
+
+@dataclass(frozen=True)
+class CommitInfo:
+    table: str
+    version: int | None  # None when there was nothing new to commit
+    rows_inserted: int
+    rows_updated: int
+
+
+def _is_conflict(exc: Exception) -> bool:
+    # delta-rs reports a lost race either as CommitFailedError or, when two writers both try
+    # to create the table, as a generic error naming the existing version.
+    text = str(exc).lower()
+    return isinstance(exc, CommitFailedError) or "version already exists" in text or "already exists" in text
+
+
+class Lake:
+    def __init__(self, root: str, storage_options: dict[str, str] | None = None):
+        self.root = root.rstrip("/") if "://" in root else os.path.abspath(root)
+        self.storage_options = storage_options
+        self.blobs = BlobStore(self.root)
+
+    # -- reading ---------------------------------------------------------------------------
+    def table_uri(self, name: str) -> str:
+        return f"{self.root}/tables/{name}"
+
+    @storage_errors("opening table {0}")
+    def delta_table(self, name: str, version: int | None = None) -> DeltaTable | None:
+        try:
+            return DeltaTable(self.table_uri(name), version=version, storage_options=self.storage_options)
+        except TableNotFoundError:
+            return None
+
+    def version(self, name: str) -> int | None:
+        dt = self.delta_table(name)
+        return None if dt is None else dt.version()
+
+    def dataset(self, dt: DeltaTable, name: str) -> ds.Dataset:
+        # Read the snapshot's files through pyarrow's own filesystem (local or S3): the
+        # filesystem wrapper delta-rs supplies by default aborts the interpreter at exit
+        # (seen with deltalake 1.6.6 and pyarrow 26).
+        fs = pafs.SubTreeFileSystem(f"{self.blobs.fs_base}/tables/{name}", self.blobs.fs)
+        return dt.to_pyarrow_dataset(filesystem=fs)
+
+    def _partition_filter(self, name: str, partition: str | None) -> pc.Expression | None:
+        if partition is None:
+            return None
+        column = TABLES[name].partition_by
+        if column is None:
+            raise ValueError(f"{name} is not partitioned")
+        # Resolved against the files' partition values, so other days' files are never opened.
+        return pc.field(column) == partition
+
+    @storage_errors("reading table {0}")
+    def read(self, name: str, columns: list[str] | None = None, version: int | None = None, partition: str | None = None) -> pa.Table:
+        """A table (or some of its columns, or one partition) as Arrow; empty when it does not exist yet."""
+        dt = self.delta_table(name, version)
+        spec = TABLES[name]
+        if dt is None:
+            schema = spec.schema if columns is None else pa.schema([spec.schema.field(c) for c in columns])
+            return schema.empty_table()
+        return self.dataset(dt, name).to_table(columns=columns, filter=self._partition_filter(name, partition))
+
+    def iter_batches(
+        self, name: str, columns: list[str] | None = None, filter: pc.Expression | None = None, batch_size: int = 64,
+        version: int | None = None,
+    ) -> Iterator[pa.RecordBatch]:
+        """Stream a table in bounded batches: never the whole table in memory."""
+        dt = self.delta_table(name, version)
+        if dt is None:
+            return
+        try:
+            yield from self.dataset(dt, name).to_batches(columns=columns, filter=filter, batch_size=batch_size)
+        except OSError as exc:
+            if is_unreachable(exc):
+                raise unavailable(self.root, f"reading table {name}", exc) from None
+            raise
+
+    @storage_errors("reading the keys of {0}")
+    def keys(self, name: str, column: str | None = None, partition: str | None = None) -> set[str]:
+        column = column or TABLES[name].key
+        return set(self.read(name, [column], partition=partition).column(column).to_pylist())
+
+    @storage_errors("counting the rows of {0}")
+    def row_count(self, name: str, partition: str | None = None) -> int:
+        dt = self.delta_table(name)
+        return 0 if dt is None else self.dataset(dt, name).count_rows(filter=self._partition_filter(name, partition))
+
+    @storage_errors("listing the partitions of {0}")
+    def partitions(self, name: str) -> list[str]:
+        """The partition values a table holds now, from the snapshot's add actions (no data read)."""
+        dt = self.delta_table(name)
+        column = TABLES[name].partition_by
+        if dt is None or column is None:
+            return []
+        return sorted({p[column] for p in dt.partitions()})
+
+    # -- writing ---------------------------------------------------------------------------
+    @storage_errors("committing to {0}")
+    def merge(self, name: str, rows: pa.Table, update_existing: bool = False) -> CommitInfo:
+        """Insert rows whose key is new (and optionally update matched ones) in one commit.
+
+        Rows already present are filtered out first, so a rerun with nothing new makes no
+        commit at all; the MERGE still guards against a concurrent writer that inserted the
+        same keys in between.
+        """
+        spec = TABLES[name]
+        rows = rows.select(spec.schema.names).cast(spec.schema)
+        if not update_existing and rows.num_rows:
+            existing = self.keys(name)
+            if existing:
+                mask = pc.invert(pc.is_in(rows.column(spec.key), value_set=pa.array(list(existing), pa.string())))
+                rows = rows.filter(mask)
+        if rows.num_rows == 0:
+            return CommitInfo(name, None, 0, 0)
+        return self._merge_with_retry(spec, rows, update_existing)
+
+    def _merge_with_retry(self, spec: TableSpec, rows: pa.Table, update_existing: bool) -> CommitInfo:
+        for attempt in range(1, MAX_COMMIT_ATTEMPTS + 1):
+            try:
+                return self._merge_once(spec, rows, update_existing)
+            except Exception as exc:  # noqa: BLE001 - only commit conflicts are retried
+                if not _is_conflict(exc) or attempt == MAX_COMMIT_ATTEMPTS:
+                    raise
+                delay = min(2.0, 0.05 * 2**attempt) * (0.5 + random.random())
+                log.warning("commit conflict on %s (attempt %d), retrying in %.2fs", spec.name, attempt, delay)
+                time.sleep(delay)
+        raise AssertionError("unreachable")
+
+    def _merge_once(self, spec: TableSpec, rows: pa.Table, update_existing: bool) -> CommitInfo:
+        dt = self.delta_table(spec.name)
+        if dt is None:
+            write_deltalake(
+                self.table_uri(spec.name), rows, mode="error", storage_options=self.storage_options,
+                name=spec.name, description=spec.description,
+                partition_by=[spec.partition_by] if spec.partition_by else None,
+                # Releases pin old versions for time travel: their log entries must outlive
+                # the default 30-day log retention (log files are small).
+                configuration={"delta.enableExpiredLogCleanup": "false"},
+                # Two writers creating the table at once: delta-rs would commit the loser's rows
+                # as version 1, an append that duplicates every key. Without retries the loser
+                # fails instead, and our retry MERGEs into the winner's table.
+                commit_properties=CommitProperties(max_commit_retries=0),
+            )
+            created = self.delta_table(spec.name)
+            return CommitInfo(spec.name, created.version(), rows.num_rows, 0)
+        predicate = f"t.{spec.key} = s.{spec.key}"
+        days = pc.unique(rows.column(spec.partition_by)).to_pylist() if spec.partition_by else []
+        if len(days) == 1 and days[0] is not None:
+            # A key lives in one partition, so the MERGE need only scan that day's files.
+            predicate += f" AND t.{spec.partition_by} = '{days[0]}'"
+        merger = dt.merge(
+            source=rows,
+            predicate=predicate,
+            # A column added to the schema since the table was created is added to the table.
+            merge_schema=True,
+            source_alias="s",
+            target_alias="t",
+        )
+        if update_existing:
+            merger = merger.when_matched_update_all()
+        metrics = merger.when_not_matched_insert_all().execute()
+        inserted = int(metrics.get("num_target_rows_inserted", 0))
+        updated = int(metrics.get("num_target_rows_updated", 0))
+        return CommitInfo(spec.name, dt.version(), inserted, updated)

@@ -1,0 +1,111 @@
+"""Lake maintenance: compact small files, vacuum old ones, collect unreferenced blobs.
+
+Nothing a dataset release pins is ever removed: vacuum keeps every file a pinned version
+reads, and blob collection counts the blobs those versions point at as referenced. A blob
+younger than the grace period is kept too: a running materialization writes its blobs
+before it commits the rows that refer to them.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import pyarrow.fs as pafs
+
+from resources.lake import Lake
+from resources.lake.releases import pinned_versions
+from resources.lake.tables import TABLES
+
+
+@dataclass
+class MaintenanceReport:
+    compacted: dict[str, dict] = field(default_factory=dict)  # table -> files added/removed
+    vacuumed: dict[str, int] = field(default_factory=dict)  # table -> files deleted
+    kept_for_releases: dict[str, int] = field(default_factory=dict)  # table -> files vacuum would have deleted
+    blobs_deleted: int = 0
+    blobs_referenced: int = 0
+    blobs_kept_young: int = 0
+
+
+def compact(lake: Lake, report: MaintenanceReport) -> None:
+    for name in TABLES:
+        dt = lake.delta_table(name)
+        if dt is None:
+            continue
+        metrics = dt.optimize.compact()
+        if metrics.get("numFilesRemoved", 0):
+            report.compacted[name] = {"files_added": metrics["numFilesAdded"], "files_removed": metrics["numFilesRemoved"]}
+
+
+def vacuum(lake: Lake, retention_hours: float, report: MaintenanceReport) -> None:
+    pins = pinned_versions(lake)
+    for name in TABLES:
+        dt = lake.delta_table(name)
+        if dt is None:
+            continue
+        candidates = dt.vacuum(retention_hours=int(retention_hours), dry_run=True, enforce_retention_duration=False)
+        protected = {f for v in pins.get(name, ()) for f in _files_of_version(lake, name, v)}
+        doomed = [f for f in candidates if _relative(f, name) not in protected]
+        base = f"{lake.blobs.fs_base}/tables/{name}"
+        for f in doomed:
+            lake.blobs.fs.delete_file(f"{base}/{_relative(f, name)}")
+        report.vacuumed[name] = len(doomed)
+        if len(doomed) < len(candidates):
+            report.kept_for_releases[name] = len(candidates) - len(doomed)
+
+
+def _files_of_version(lake: Lake, name: str, version: int) -> list[str]:
+    dt = lake.delta_table(name, version)
+    return [] if dt is None else [_relative(f, name) for f in dt.file_uris()]
+
+
+def _relative(path: str, name: str) -> str:
+    # delta-rs names files relative to the table root; some versions return absolute URIs.
+    marker = f"/tables/{name}/"
+    return path.split(marker, 1)[1] if marker in path else path
+
+
+def referenced_blobs(lake: Lake, retention_hours: float) -> set[str]:
+    """Blob keys any retained table version refers to: the current one, every version within
+    the retention window (time travel still reaches them), and every version a release pins."""
+    pins = pinned_versions(lake)
+    cutoff_ms = (time.time() - retention_hours * 3600) * 1000
+    keys: set[str] = set()
+    for name, spec in TABLES.items():
+        columns = [f.name for f in spec.schema if f.name.endswith("blob_key")]
+        dt = lake.delta_table(name)
+        if not columns or dt is None:
+            continue
+        versions = {dt.version()} | pins.get(name, set())
+        versions |= {h["version"] for h in dt.history() if h.get("timestamp", 0) >= cutoff_ms}
+        for version in sorted(versions):
+            for batch in lake.iter_batches(name, columns, batch_size=4096, version=version):
+                for column in batch.columns:
+                    keys.update(k for k in column.to_pylist() if k)
+    return keys
+
+
+def collect_blobs(lake: Lake, retention_hours: float, report: MaintenanceReport) -> None:
+    referenced = referenced_blobs(lake, retention_hours)
+    report.blobs_referenced = len(referenced)
+    young = time.time() - retention_hours * 3600
+    selector = pafs.FileSelector(f"{lake.blobs.fs_base}/blobs", recursive=True, allow_not_found=True)
+    for info in lake.blobs.fs.get_file_info(selector):
+        if info.type != pafs.FileType.File:
+            continue
+        key = info.path.split(f"{lake.blobs.fs_base}/", 1)[1]
+        if key in referenced:
+            continue
+        if info.mtime is not None and info.mtime.timestamp() > young:
+            report.blobs_kept_young += 1
+            continue
+        lake.blobs.fs.delete_file(info.path)
+        report.blobs_deleted += 1
+
+
+def run_maintenance(lake: Lake, retention_hours: float) -> MaintenanceReport:
+    report = MaintenanceReport()
+    compact(lake, report)
+    vacuum(lake, retention_hours, report)
+    collect_blobs(lake, retention_hours, report)
+    return report

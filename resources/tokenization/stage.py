@@ -1,0 +1,96 @@
+"""Accepted evaluated_samples rows -> tokenized_shards rows, in shards of bounded size."""
+from __future__ import annotations
+
+from resources.engines import Engines
+from resources.lake import Lake
+from resources.lake.report import Report
+from resources.lake.tables import row_key
+from resources.media.codec import read_frames
+from resources.stage_spec import Log, StageSpec
+from resources.tokenization.commit import ShardCommits
+from resources.tokenization.engine import Tokenizer, psnr
+
+
+def split_of(clip_id: str, val_fraction: float) -> str:
+    """train/val by a hash of the clip: every variant of a clip lands on the same side."""
+    return "val" if int(clip_id[:8], 16) % 10_000 < val_fraction * 10_000 else "train"
+
+
+def token_id(tokenizer: Tokenizer, sample_id: str) -> str:
+    return row_key("tokens", sample_id, tokenizer.tokenizer_id, tokenizer.version)
+
+
+def caption(sample: dict, clip: dict) -> str:
+    """The clip's caption, with the condition the sample was re-rendered under."""
+    if sample["sample_kind"] == "original":
+        return clip["caption"]
+    return f"{clip['caption']} Re-rendered as {sample['condition']}."
+
+
+def tokenize_sample(lake: Lake, tokenizer: Tokenizer, sample: dict, clip: dict, val_fraction: float) -> dict:
+    with lake.blobs.local_path(sample["blob_key"]) as path:
+        frames = read_frames(path)
+    tokenized = tokenizer.encode(frames)
+    payload = tokenized.token_bytes
+    return {
+        "token_id": token_id(tokenizer, sample["sample_id"]),
+        "shard_id": None,
+        "split": split_of(sample["clip_id"], val_fraction),
+        "sample_id": sample["sample_id"],
+        "clip_id": sample["clip_id"],
+        "footage_id": sample["footage_id"],
+        "variant_id": sample["variant_id"],
+        "condition": sample["condition"],
+        "caption": caption(sample, clip),
+        "tokenizer_id": tokenizer.tokenizer_id,
+        "tokenizer_version": tokenizer.version,
+        "token_shape": list(tokenized.tokens.shape),
+        "token_dtype": str(tokenized.tokens.dtype),
+        "tokens": payload,
+        "num_frames": tokenized.num_frames,
+        "recon_psnr": psnr(frames, tokenizer.decode(tokenized)),
+        "compression_ratio": frames.nbytes / len(payload),
+    }
+
+
+SAMPLE_COLUMNS = ["sample_id", "sample_kind", "variant_id", "clip_id", "footage_id", "condition", "blob_key", "passed"]
+
+
+def pending_samples(lake: Lake, tokenizer: Tokenizer, day: str, samples_version: int | None = None, tokens_version: int | None = None) -> list[dict]:
+    """The day's accepted samples that this tokenizer has not tokenized yet, in sample-id
+    order: the order shards are packed in."""
+    import pyarrow.compute as pc
+
+    done = set(lake.read("tokenized_shards", ["token_id"], version=tokens_version, partition=day).column("token_id").to_pylist())
+    samples = lake.read("evaluated_samples", SAMPLE_COLUMNS, version=samples_version, partition=day)
+    samples = samples.filter(pc.equal(samples.column("passed"), True)).to_pylist()
+    return sorted((s for s in samples if token_id(tokenizer, s["sample_id"]) not in done), key=lambda s: s["sample_id"])
+
+
+def shard_commits(lake: Lake, engines: Engines, day: str) -> ShardCommits:
+    """Where the day's token rows go: shards bounded by the tokenizer settings' row and byte limits."""
+    settings = engines.settings["tokenizer"]
+    return ShardCommits(lake, day, engines["tokenizer"], settings["shard_max_rows"], settings["shard_max_bytes"])
+
+
+def run(lake: Lake, engines: Engines, day: str, log: Log) -> Report:
+    """The day's accepted samples tokenized in process, each sealed shard committed at once."""
+    tok = engines["tokenizer"]
+    samples = pending_samples(lake, tok, day)
+    clips = {c["clip_id"]: c for c in lake.read("curated_clips", ["clip_id", "caption"], partition=day).to_pylist()}
+    shards = shard_commits(lake, engines, day)
+    val_fraction = engines.settings["tokenizer"]["val_fraction"]
+    for i, sample in enumerate(samples, 1):
+        shards.add(tokenize_sample(lake, tok, sample, clips[sample["clip_id"]], val_fraction))
+        if i % 10 == 0 or i == len(samples):
+            log.info(f"tokenized {i}/{len(samples)} samples")
+    return shards.result()
+
+
+STAGE = StageSpec(
+    table="tokenized_shards",
+    inputs=("evaluated_samples", "curated_clips", "tokenized_shards"),
+    engines=("tokenizer",),
+    job="tokenization",
+    run=run,
+)
