@@ -31,7 +31,7 @@ ui: setup
 test: setup-dev
 	$(PY) -m pytest -q -p no:cacheprovider
 
-## 24 SIGKILL-and-rerun trials, four per table (about 20 minutes; `make test` runs 3).
+## 24 SIGKILL-and-rerun trials over every table and between two commits (about 35 minutes; `make test` runs 3).
 crash-trials: setup-dev
 	FACTORY_CRASH_TRIALS=24 $(PY) -m pytest -q -p no:cacheprovider tests/reliability/test_crash_trials.py
 
@@ -43,6 +43,7 @@ bench: setup
 	$(PY) bench/memory_peak.py
 	$(PY) bench/cosmos_transfer_chunk.py
 	$(PY) bench/spark_vs_inprocess.py
+	$(PY) bench/calibration_split.py
 
 clean:
 	rm -rf lake $(DAGSTER_HOME)

@@ -169,6 +169,15 @@ class EvaluatorResource(EngineResource):
     min_seg_miou_ratio: float = 0.75
     max_depth_si_rmse: float = 0.5
     min_critic: float = 0.5
+    # An original clip's own bars (the curator's defaults): docs/evaluator.md.
+    min_sharpness: float = 15.0
+    max_clipped_fraction: float = 0.5
+    min_brightness: float = 12.0
+    max_brightness: float = 245.0
+    min_motion: float = 0.0005
+    max_frozen_fraction: float = 0.5
+    # Checks that reject a sample they cannot measure, e.g. misalignment (docs/evaluator.md).
+    block_unmeasured: list[str] = []
     critic_model: str | None = None
     depth_model: str | None = None
     device: str = "cpu"

@@ -89,17 +89,19 @@ def break_variant(kind: str, clip: ClipMedia, variant: np.ndarray, condition: st
     raise ValueError(kind)
 
 
-def corpus(clips: dict[str, ClipMedia]) -> list[Case]:
+def corpus(clips: dict[str, ClipMedia], seed: int = 3, rng_seed: int = 7) -> list[Case]:
+    """Every good condition and every break on each clip: ``seed`` is the recipes' seed,
+    ``rng_seed`` the breaks' (a held-out split uses seeds its thresholds never saw)."""
     engine = make_engine("procedural")
-    rng = np.random.default_rng(7)
+    rng = np.random.default_rng(rng_seed)
     cases = []
     for name, clip in clips.items():
         for condition in GOOD_CONDITIONS:
-            variant = engine.transfer(clip, Recipe(condition, {}, 3)).frames
+            variant = engine.transfer(clip, Recipe(condition, {}, seed)).frames
             cases.append(Case(name, "good", condition, variant, clip))
         for i, kind in enumerate(BREAKS):
             condition = list(WRONG)[(i + len(name)) % len(WRONG)]
-            variant = engine.transfer(clip, Recipe(condition, {}, 3)).frames
+            variant = engine.transfer(clip, Recipe(condition, {}, seed)).frames
             broken, asked = break_variant(kind, clip, variant, condition, rng)
             cases.append(Case(name, kind, asked, broken, clip))
     return cases

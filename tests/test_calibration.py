@@ -1,5 +1,7 @@
 """The calibration corpus: the evaluator accepts known-good variants and rejects every
-deliberately broken one. Prints the confusion matrix per kind of break."""
+deliberately broken one. Prints the confusion matrix per kind of break. This is the calibration
+split, the one the thresholds were chosen on; bench/calibration_split.py reports the held-out
+split (other clips, other seeds) beside it."""
 import collections
 import json
 

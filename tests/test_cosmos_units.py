@@ -232,3 +232,63 @@ def test_tokenizer_halves_its_chunk_batch_on_out_of_memory(monkeypatch, tmp_path
     tokens = tok.encode(frames).tokens
     assert seen == [4, 2, 1, 1, 1, 1] and tokens.shape == expected.shape == (8, 4, 6, 16)
     np.testing.assert_allclose(tokens.astype(np.float32), expected.astype(np.float32), atol=1e-2)
+
+
+def test_a_prompt_the_guardrail_refuses_fails_its_own_recipe_and_the_batch_goes_on(monkeypatch, tmp_path):
+    from resources.transfer.backends.cosmos_base import GUARDRAIL_REFUSAL
+
+    engine = make_engine("cosmos-transfer2.5", CosmosTransferSettings(model=str(tmp_path), guardrail=False, batch_size=4))
+    seen: list[list[str]] = []
+
+    def generate(clip, control, video, batch, gen_w, gen_h):  # stands in for the pipeline call
+        seen.append([r.condition for r in batch])
+        if any(r.condition == "rain" for r in batch):
+            raise ValueError(f"{GUARDRAIL_REFUSAL} in the prompt: a street in the rain. Please ensure that the prompt abides by the license.")
+        return [TransferOutput(clip.frames.copy(), params={"seed": r.seed}) for r in batch]
+
+    monkeypatch.setattr(engine, "_generate", generate)
+    outs = engine.transfer_many(_clip(False), [Recipe(c, {}, i) for i, c in enumerate(["night", "rain", "snow"])])
+    assert isinstance(outs[1], TransferError) and "guardrail refused the prompt" in str(outs[1])
+    assert [o.params["seed"] for o in (outs[0], outs[2])] == [0, 2]
+    assert seen[0] == ["night", "rain", "snow"] and ["rain"] in seen  # the refused batch was split to find the prompt
+
+    def broken(clip, control, video, batch, gen_w, gen_h):
+        raise ValueError("`num_frames` has to be a positive integer")  # not the guardrail: a real error
+
+    monkeypatch.setattr(engine, "_generate", broken)
+    with pytest.raises(ValueError, match="num_frames"):
+        engine.transfer_many(_clip(False), [Recipe("night", {}, 0)])
+
+
+def test_a_refused_prompt_becomes_a_recipe_failed_reject(monkeypatch, tmp_path, lake):
+    from resources.media.codec import write_h264
+    from resources.transfer.backends.cosmos_base import GUARDRAIL_REFUSAL
+    from resources.transfer.stage import transfer_clip
+
+    engine = make_engine("cosmos3", CosmosTransferSettings(model=str(tmp_path), guardrail=False))
+
+    def generate(clip, controls, recipe):
+        if recipe.condition == "rain":
+            raise ValueError(f"{GUARDRAIL_REFUSAL} in the prompt: rain.")
+        return TransferOutput(clip.frames.copy(), params={"seed": recipe.seed})
+
+    monkeypatch.setattr(engine, "_generate", generate)
+    clip = _clip(False)
+    path = tmp_path / "clip.mp4"
+    write_h264(path, clip.frames, 10.0)
+    row = {"clip_id": "c" * 64, "footage_id": "f" * 64, "blob_key": lake.blobs.put_file(path, "mp4").key, "fps": 10.0, "caption": "a street"}
+    rows, rejects = transfer_clip(lake, engine, row, [Recipe("night", {}, 0), Recipe("rain", {}, 0)], set())
+    assert [r["condition"] for r in rows] == ["night"]
+    (reject,) = rejects
+    assert reject["reason_code"] == "recipe_failed" and "guardrail refused the prompt" in reject["reason"]
+
+
+def test_the_pipelines_still_refuse_with_the_words_we_recognise():
+    import inspect
+
+    import diffusers.modular_pipelines.cosmos.encoders as cosmos3_encoders
+    import diffusers.pipelines.cosmos.pipeline_cosmos2_5_transfer as transfer25
+
+    from resources.transfer.backends.cosmos_base import GUARDRAIL_REFUSAL
+
+    assert GUARDRAIL_REFUSAL in inspect.getsource(transfer25) and GUARDRAIL_REFUSAL in inspect.getsource(cosmos3_encoders)

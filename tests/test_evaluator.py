@@ -113,10 +113,28 @@ def test_blown_out_variant_fails_clipping(source):
     assert "clipped_pixels" in _failed(Evaluator().evaluate(source, blown))
 
 
-def test_nan_frames_fail_integrity(source):
-    nan = source.astype(np.float32)
-    nan[3, :10] = np.nan
-    assert "finite_pixels" in _failed(Evaluator().evaluate(source, nan))
+def test_a_variant_of_another_frame_size_fails_integrity(source):
+    # Decoded frames are uint8, which cannot be non-finite; what a backend can get wrong is the size.
+    smaller = np.stack([cv2.resize(f, (source.shape[2] // 2, source.shape[1] // 2)) for f in source])
+    assert "frame_size_match" in _failed(Evaluator().evaluate(source, smaller))
+    assert "frame_size_match" not in _failed(Evaluator().evaluate(source, _variant(source, "fog"), "fog"))
+    assert "finite_pixels" not in {c.name for c in Evaluator().evaluate(source, source)}
+
+
+COMPARISONS = {"frame_count_match", "frame_size_match", "canny_edge_f1", "misalignment", "blur_ssim", "flicker", "hallucination",
+               "missing_motion", "warp_error", "condition_adherence", "seg_miou_ratio", "depth_si_rmse"}
+
+
+def test_an_original_is_judged_on_its_own_merits(source):
+    checks = Evaluator().evaluate_original(source)
+    assert not {c.name for c in checks} & COMPARISONS
+    assert {"black_frames", "clipped_pixels", "underexposure", "overexposure", "sharpness", "frozen_frames", "motion"} <= {c.name for c in checks}
+    assert verdict(checks) == (True, [])
+    # Each of its own failures is caught without a source to compare with.
+    assert "underexposure" in _failed(Evaluator().evaluate_original((source * 0.03).astype(np.uint8)))
+    assert {"frozen_frames", "motion"} <= _failed(Evaluator().evaluate_original(np.repeat(source[:1], len(source), axis=0)))
+    assert "sharpness" in _failed(Evaluator().evaluate_original(np.stack([cv2.GaussianBlur(f, (0, 0), 8) for f in source])))
+    assert "black_frames" in _failed(Evaluator().evaluate_original(np.concatenate([source[:10], np.zeros_like(source[:10])])))
 
 
 @pytest.mark.parametrize("asked,rendered", [("night", "fog"), ("fog", "night"), ("rain", "snow"), ("snow", "dusk"), ("sensor_noise", "motion_blur"), ("glare", "overcast")])
@@ -150,3 +168,30 @@ def test_depth_si_rmse_is_scale_invariant_and_catches_wrong_depth(sim_scene):
     assert depth_si_rmse(depth * 3.7, depth) < 1e-5
     flipped = depth[:, ::-1]
     assert depth_si_rmse(flipped, depth) > 0.3
+
+
+def test_a_check_that_cannot_measure_says_so_instead_of_passing(source):
+    still = np.repeat(source[:1], len(source), axis=0)  # nothing moves: no motion to judge or lose
+    checks = {c.name: c for c in Evaluator().evaluate(still, still, "fog")}
+    for name in ("hallucination", "missing_motion"):
+        assert not checks[name].measured and np.isnan(checks[name].score) and "move" in checks[name].reason
+        assert checks[name].passed  # not blocking by default: recorded, and counted in evaluation_summary
+    featureless = np.full_like(source, 128)
+    checks = {c.name: c for c in Evaluator().evaluate(featureless, featureless)}
+    assert not checks["misalignment"].measured and "keypoints" in checks["misalignment"].reason
+    assert checks["canny_edge_f1"].measured  # what could measure still did
+
+
+def test_the_verdict_policy_says_which_unmeasured_checks_block(source):
+    from resources.evaluation.engine import EvaluationSettings
+
+    still = np.repeat(source[:1], len(source), axis=0)
+    strict = Evaluator(EvaluationSettings(block_unmeasured=("hallucination",)))
+    ok, reasons = verdict(strict.evaluate(still, still, "fog"))
+    assert not ok and any(r.startswith("hallucination (physical_laws): not measured (") for r in reasons)
+    assert not any(r.startswith("missing_motion") for r in reasons)
+
+
+def test_measurable_motion_is_measured(source):
+    checks = {c.name: c for c in Evaluator().evaluate(source, _variant(source, "fog"), "fog")}
+    assert all(checks[n].measured and np.isfinite(checks[n].score) for n in ("hallucination", "missing_motion", "misalignment"))

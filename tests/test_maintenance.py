@@ -75,3 +75,62 @@ def test_young_unreferenced_blobs_are_kept_for_runs_in_flight(lake):
     # A second run finds nothing more to do.
     again = _maintain(lake, retention_hours=24)
     assert again["blobs_deleted"] == 0 and again["compacted"] == {}
+
+
+def test_an_old_orphan_blob_that_a_run_reuses_is_not_collected(lake, monkeypatch):
+    """Content-addressed reuse: a run cuts the same clip again and finds its blob already
+    stored - an orphan from a week ago. Reuse refreshes the blob's age, so blob GC, which
+    keeps young blobs for runs that have not committed yet, does not delete it."""
+    data = b"a clip cut again by today's run"
+    key = lake.blobs.put_bytes(data, "mp4").key
+    _old(lake, key, hours=24 * 8)
+    assert lake.blobs.put_bytes(data, "mp4").key == key  # the run re-uses it (and will commit a row naming it)
+    assert _maintain(lake, retention_hours=24)["blobs_deleted"] == 0 and lake.blobs.exists(key)
+
+
+def test_a_blob_reused_while_gc_runs_is_not_collected(lake, monkeypatch):
+    """The race itself: GC has listed an old orphan; a run re-uses it before GC deletes it."""
+    from resources.lake import maintenance
+
+    data = b"an orphan a run is about to re-use"
+    key = lake.blobs.put_bytes(data, "mp4").key
+    _old(lake, key, hours=24 * 8)
+    real = lake.blobs.fs
+
+    class ReusedRightAfterTheListing:
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+        def get_file_info(self, what):
+            infos = real.get_file_info(what)  # the listing GC decides from: the blob is old
+            if isinstance(what, pafs.FileSelector):
+                lake.blobs.put_bytes(data, "mp4")  # a run re-uses it right after
+            return infos
+
+    monkeypatch.setattr(lake.blobs, "fs", ReusedRightAfterTheListing())
+    report = maintenance.MaintenanceReport()
+    maintenance.collect_blobs(lake, 24, report)
+    assert report.blobs_deleted == 0 and lake.blobs.exists(key)
+
+
+def test_vacuum_is_delta_lakes_own_and_every_kept_version_reads_whole(lake):
+    """Vacuum commits to the Delta log (VACUUM START/END), not behind its back, and every
+    version it keeps - the current one, the retained ones and the pinned ones - reads whole."""
+    for i in range(3):
+        lake.merge("raw_footage", table_rows("raw_footage", [f"f{i}"]))
+    release = Release("r1", {t: lake.version(t) for t in ("raw_footage",)}, {}, {}, "test", datetime.now(timezone.utc))
+    lake.merge("dataset_releases", pa.Table.from_pylist([release.row()], schema=TABLES["dataset_releases"].schema))
+    pinned = lake.version("raw_footage")
+    lake.delta_table("raw_footage").delete("footage_id = 'f1'")
+    for i in range(3, 5):
+        lake.merge("raw_footage", table_rows("raw_footage", [f"f{i}"]))
+    expected = {v: sorted(lake.read("raw_footage", ["footage_id"], version=v).column("footage_id").to_pylist())
+                for v in range(lake.version("raw_footage") + 1)}
+
+    report = _maintain(lake, retention_hours=0)
+
+    operations = [h["operation"] for h in lake.delta_table("raw_footage").history()]
+    assert "VACUUM START" in operations and "VACUUM END" in operations
+    assert report["files_vacuumed"]["raw_footage"] > 0 and report["files_kept_for_releases"]["raw_footage"] > 0
+    assert sorted(lake.read("raw_footage", ["footage_id"], version=pinned).column("footage_id").to_pylist()) == expected[pinned]
+    assert sorted(lake.keys("raw_footage")) == expected[max(expected)] == ["f0", "f2", "f3", "f4"]

@@ -175,10 +175,14 @@ def test_every_sample_is_scored_check_by_check(factory):
     n_variants = factory["counts"]["transferred_variants"]
     n_originals = sum(1 for s in samples if s["sample_kind"] == "original")
     assert len(samples) == n_variants + n_originals
+    comparisons = {"canny_edge_f1", "blur_ssim", "flicker", "hallucination", "warp_error", "misalignment"}
     for s in samples:
         names = {c["name"] for c in s["checks"]}
-        assert {"canny_edge_f1", "blur_ssim", "flicker", "hallucination", "warp_error", "misalignment"} <= names
-        assert ("condition_adherence" in names) == (s["sample_kind"] == "variant")
+        if s["sample_kind"] == "variant":
+            assert comparisons <= names and "condition_adherence" in names
+        else:  # an original is judged on its own merits, never compared with itself
+            assert not names & (comparisons | {"condition_adherence"})
+            assert {"black_frames", "clipped_pixels", "sharpness", "frozen_frames", "motion"} <= names
         assert s["passed"] == all(c["passed"] for c in s["checks"] if c["required"])
         assert s["passed"] == (not s["fail_reasons"])
 

@@ -94,31 +94,38 @@ def _dynamic(frames: np.ndarray) -> np.ndarray:
     return np.stack([cv2.morphologyEx(d.astype(np.uint8), cv2.MORPH_OPEN, kernel) > 0 for d in diff])
 
 
-def hallucination_score(src: np.ndarray, var: np.ndarray, tolerance_px: int = 3) -> float:
+# Below this share of moving pixels there is no motion to judge: a check that needs motion
+# says it could not measure (None), rather than passing by default.
+MIN_MOVING_SHARE = 0.0005
+
+
+def hallucination_score(src: np.ndarray, var: np.ndarray, tolerance_px: int = 3) -> float | None:
     """Share of the variant's dynamic pixels that have a motion counterpart in the source
-    (1.0: nothing invented). cosmos-evaluator's hallucination check, weight-free."""
+    (1.0: nothing invented). cosmos-evaluator's hallucination check, weight-free. None when
+    hardly anything in the variant moves: there is nothing to judge."""
     if len(var) < 2:
-        return 1.0
+        return None
     ds, dv = _dynamic(src), _dynamic(var)
     kernel = np.ones((2 * tolerance_px + 1,) * 2, np.uint8)
     near = np.stack([cv2.dilate(d.astype(np.uint8), kernel) > 0 for d in ds])
     moving = int(dv.sum())
-    if moving < 0.0005 * dv.size:
-        return 1.0
+    if moving < MIN_MOVING_SHARE * dv.size:
+        return None
     return float((dv & near).sum() / moving)
 
 
-def missing_motion(src: np.ndarray, var: np.ndarray, tolerance_px: int = 3, black: float = 20.0) -> float:
+def missing_motion(src: np.ndarray, var: np.ndarray, tolerance_px: int = 3, black: float = 20.0) -> float | None:
     """Share of the source's dynamic pixels with no counterpart in the variant: motion the
     variant lost (frozen or removed objects). Only where the variant is not crushed to black:
-    a night scene may hide what moves in the dark, not what moves in the light."""
+    a night scene may hide what moves in the dark, not what moves in the light. None when the
+    source hardly moves where the variant is visible: there is no motion to lose."""
     if len(var) < 2:
-        return 0.0
+        return None
     ds, dv = _dynamic(src), _dynamic(var)
     visible = np.stack([cv2.blur(f, (9, 9)) > black for f in var[1:]])
     ds &= visible
-    if int(ds.sum()) < 0.0005 * ds.size:
-        return 0.0
+    if int(ds.sum()) < MIN_MOVING_SHARE * ds.size:
+        return None
     kernel = np.ones((2 * tolerance_px + 1,) * 2, np.uint8)
     near = np.stack([cv2.dilate(d.astype(np.uint8), kernel) > 0 for d in dv])
     return float(1.0 - (ds & near).sum() / ds.sum())
@@ -151,17 +158,17 @@ def frozen_fraction(frames: np.ndarray, epsilon: float = 0.1) -> float:
     return float((np.abs(np.diff(std, axis=0)).mean(axis=(1, 2)) < epsilon).mean())
 
 
-def misalignment_px(src: np.ndarray, var: np.ndarray) -> float:
+def misalignment_px(src: np.ndarray, var: np.ndarray) -> float | None:
     """How far the best similarity transform from source to variant moves the frame's corners
     (px at analysis size; the worst of the frames looked at). Fitted by RANSAC to ORB keypoint
     matches on contrast-equalised frames, so lighting and weather do not pass for motion.
-    0 when too few keypoints match to say (a hidden or inverted picture is other checks' job)."""
+    None when too few keypoints match in every frame looked at: it cannot say."""
     orb = cv2.ORB_create(nfeatures=600, fastThreshold=10)
     clahe = cv2.createCLAHE(clipLimit=3.0, tileGridSize=(4, 4))
     matcher = cv2.BFMatcher(cv2.NORM_HAMMING, crossCheck=True)
     h, w = src.shape[1:]
     corners = np.array([[0, 0, 1], [w, 0, 1], [0, h, 1], [w, h, 1]], np.float32).T
-    worst = 0.0
+    worst, fitted = 0.0, 0
     for a, b in zip(src, var):
         ka, da = orb.detectAndCompute(clahe.apply(cv2.medianBlur(a, 3)), None)
         kb, db = orb.detectAndCompute(clahe.apply(cv2.medianBlur(b, 3)), None)
@@ -177,7 +184,8 @@ def misalignment_px(src: np.ndarray, var: np.ndarray) -> float:
             continue
         moved = warp @ corners - corners[:2]
         worst = max(worst, float(np.sqrt((moved**2).sum(0)).max()))
-    return worst
+        fitted += 1
+    return worst if fitted else None
 
 
 def _without_overlays(frame: np.ndarray) -> np.ndarray:
@@ -226,3 +234,15 @@ def pairwise_warp(src: np.ndarray, var: np.ndarray, pairs: np.ndarray) -> float:
 
 def clipped_share(grey: np.ndarray) -> float:
     return float(((grey <= 2) | (grey >= 253)).mean())
+
+
+def sharpness(grey: np.ndarray) -> float:
+    """Mean variance of the Laplacian over grey frames (at most 256 px wide), every third frame."""
+    return float(np.mean([cv2.Laplacian(f, cv2.CV_32F).var() for f in grey[::3]]))
+
+
+def motion_energy(grey: np.ndarray) -> float:
+    """Mean |frame difference| / 255 over consecutive grey frames: how much the clip moves."""
+    if len(grey) < 2:
+        return 0.0
+    return float(np.abs(np.diff(grey.astype(np.int16), axis=0)).mean()) / 255.0

@@ -9,7 +9,7 @@ from resources.evaluation.engine import EVALUATOR_VERSION, INTEGRITY, CheckResul
 from resources.lake import Lake
 from resources.lake.report import Report
 from resources.lake.tables import row_key
-from resources.media.codec import read_frames
+from resources.media.codec import FootageError, read_frames
 from resources.sources.simulator import load_npz
 from resources.stage_spec import Log, StageSpec
 
@@ -30,7 +30,8 @@ def _truth(lake: Lake, key: str | None, shape: tuple[int, int]):
 
 
 def evaluate_clip(lake: Lake, evaluator: Evaluator, clip: dict, variants: list[dict], done: set[str]) -> list[dict]:
-    """Score the original clip and each of its variants not yet evaluated (source decoded once)."""
+    """Score the original clip (on its own merits) and each of its variants not yet evaluated
+    (against the original, decoded once)."""
     subjects = [("original", None, clip["blob_key"], None, "source")] + [
         ("variant", v["variant_id"], v["blob_key"], v["condition"], v["backend"]) for v in variants
     ]
@@ -43,10 +44,13 @@ def evaluate_clip(lake: Lake, evaluator: Evaluator, clip: dict, variants: list[d
     rows = []
     for kind, vid, blob_key, condition, backend in todo:
         try:
-            frames = source if kind == "original" else _frames(lake, blob_key)
-            checks = evaluator.evaluate(source, frames, condition, seg, depth)
-        except (av.FFmpegError, ValueError):
+            if kind == "original":  # judged on its own merits, never against itself
+                checks = evaluator.evaluate_original(source)
+            else:
+                checks = evaluator.evaluate(source, _frames(lake, blob_key), condition, seg, depth)
+        except (av.FFmpegError, FootageError):
             # A variant that cannot be decoded fails visual integrity; it does not stop the run.
+            # Only a decode failure: any other error is a bug, and fails the step loudly.
             checks = [CheckResult("decodable", INTEGRITY, 0.0, 1.0, ">=", True, False)]
         passed, reasons = verdict(checks)
         rows.append(

@@ -10,6 +10,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -42,6 +43,9 @@ def blob_key(sha256: str, ext: str) -> str:
     return f"blobs/{sha256[:2]}/{sha256}.{ext.lstrip('.')}"
 
 
+REFRESH_AFTER_S = 3600.0  # on S3, a reused blob older than this is written again (its age refreshed)
+
+
 class BlobStore:
     """Blobs under ``<root>/blobs`` on a local path or any pyarrow filesystem (S3)."""
 
@@ -70,7 +74,7 @@ class BlobStore:
         """Store a local file's bytes; a no-op when the same bytes are already stored."""
         sha = sha256_file(src)
         ref = BlobRef(blob_key(sha, ext), os.path.getsize(src), sha)
-        if not self.exists(ref.key):
+        if not self._reuse(ref.key, src):
             self._write(ref.key, src)
         return ref
 
@@ -78,14 +82,29 @@ class BlobStore:
     def put_bytes(self, data: bytes, ext: str) -> BlobRef:
         sha = hashlib.sha256(data).hexdigest()
         ref = BlobRef(blob_key(sha, ext), len(data), sha)
-        if not self.exists(ref.key):
-            with tempfile.NamedTemporaryFile(suffix=f".{ext}", delete=False) as tmp:
-                tmp.write(data)
-            try:
+        with tempfile.NamedTemporaryFile(suffix=f".{ext}", delete=False) as tmp:
+            tmp.write(data)
+        try:
+            if not self._reuse(ref.key, tmp.name):
                 self._write(ref.key, tmp.name)
-            finally:
-                os.unlink(tmp.name)
+        finally:
+            os.unlink(tmp.name)
         return ref
+
+    def _reuse(self, key: str, src: str | Path) -> bool:
+        """Whether the same bytes are stored already. A reused blob's age is refreshed: blob GC
+        keeps blobs younger than its retention, and a run that re-uses an old orphan (a clip cut
+        again after its rows were deleted) writes its rows only later. Locally that is a touch;
+        on S3 a re-upload of the same bytes, done only when the blob is older than REFRESH_AFTER_S
+        (so the GC retention must be longer than that plus a run: the default is a week)."""
+        info = self.fs.get_file_info(self._path(key))
+        if info.type != pafs.FileType.File:
+            return False
+        if self.is_local:
+            os.utime(self._path(key))
+        elif info.mtime is None or time.time() - info.mtime.timestamp() > REFRESH_AFTER_S:
+            self._write(key, src)
+        return True
 
     def _write(self, key: str, src: str | Path) -> None:
         dest = self._path(key)

@@ -43,6 +43,14 @@ def _is_conflict(exc: Exception) -> bool:
     return isinstance(exc, CommitFailedError) or "version already exists" in text or "already exists" in text
 
 
+def _days(spec: TableSpec, rows: pa.Table) -> list[str] | None:
+    """The partition days of ``rows``; None when the table is not partitioned or a row has no day."""
+    if not spec.partition_by:
+        return None
+    days = pc.unique(rows.column(spec.partition_by)).to_pylist()
+    return None if any(d is None for d in days) else sorted(days)
+
+
 class Lake:
     def __init__(self, root: str, storage_options: dict[str, str] | None = None):
         self.root = root.rstrip("/") if "://" in root else os.path.abspath(root)
@@ -136,13 +144,25 @@ class Lake:
         spec = TABLES[name]
         rows = rows.select(spec.schema.names).cast(spec.schema)
         if not update_existing and rows.num_rows:
-            existing = self.keys(name)
+            existing = self._existing_keys(spec, rows)
             if existing:
                 mask = pc.invert(pc.is_in(rows.column(spec.key), value_set=pa.array(list(existing), pa.string())))
                 rows = rows.filter(mask)
         if rows.num_rows == 0:
             return CommitInfo(name, None, 0, 0)
         return self._merge_with_retry(spec, rows, update_existing)
+
+    def _existing_keys(self, spec: TableSpec, rows: pa.Table) -> set[str]:
+        """The keys already in the table among the partitions ``rows`` fall in: a key lives in
+        one partition, so the other days' files are never read and a commit's cost does not
+        grow with the lake."""
+        days = _days(spec, rows)
+        if days is None:
+            return self.keys(spec.name)
+        keys: set[str] = set()
+        for day in days:
+            keys |= self.keys(spec.name, partition=day)
+        return keys
 
     def _merge_with_retry(self, spec: TableSpec, rows: pa.Table, update_existing: bool) -> CommitInfo:
         for attempt in range(1, MAX_COMMIT_ATTEMPTS + 1):
@@ -174,10 +194,10 @@ class Lake:
             created = self.delta_table(spec.name)
             return CommitInfo(spec.name, created.version(), rows.num_rows, 0)
         predicate = f"t.{spec.key} = s.{spec.key}"
-        days = pc.unique(rows.column(spec.partition_by)).to_pylist() if spec.partition_by else []
-        if len(days) == 1 and days[0] is not None:
-            # A key lives in one partition, so the MERGE need only scan that day's files.
-            predicate += f" AND t.{spec.partition_by} = '{days[0]}'"
+        days = _days(spec, rows)
+        if days:
+            # A key lives in one partition, so the MERGE need only scan the batch's days' files.
+            predicate += f" AND t.{spec.partition_by} IN ({', '.join(repr(str(d)) for d in days)})"
         merger = dt.merge(
             source=rows,
             predicate=predicate,

@@ -1,7 +1,7 @@
 """Lake maintenance: compact small files, vacuum old ones, collect unreferenced blobs.
 
-Nothing a dataset release pins is ever removed: vacuum keeps every file a pinned version
-reads, and blob collection counts the blobs those versions point at as referenced. A blob
+Nothing a dataset release pins is ever removed: vacuum (delta-rs's, with ``keep_versions``)
+keeps every file a pinned version reads, and blob collection counts the blobs those versions point at as referenced. A blob
 younger than the grace period is kept too: a running materialization writes its blobs
 before it commits the rows that refer to them.
 """
@@ -38,31 +38,20 @@ def compact(lake: Lake, report: MaintenanceReport) -> None:
 
 
 def vacuum(lake: Lake, retention_hours: float, report: MaintenanceReport) -> None:
+    """delta-rs's own VACUUM (it commits VACUUM START/END to the log), keeping every file a
+    release pins (``keep_versions``): a pinned version reads whole whatever its age."""
     pins = pinned_versions(lake)
     for name in TABLES:
         dt = lake.delta_table(name)
         if dt is None:
             continue
-        candidates = dt.vacuum(retention_hours=int(retention_hours), dry_run=True, enforce_retention_duration=False)
-        protected = {f for v in pins.get(name, ()) for f in _files_of_version(lake, name, v)}
-        doomed = [f for f in candidates if _relative(f, name) not in protected]
-        base = f"{lake.blobs.fs_base}/tables/{name}"
-        for f in doomed:
-            lake.blobs.fs.delete_file(f"{base}/{_relative(f, name)}")
-        report.vacuumed[name] = len(doomed)
-        if len(doomed) < len(candidates):
-            report.kept_for_releases[name] = len(candidates) - len(doomed)
-
-
-def _files_of_version(lake: Lake, name: str, version: int) -> list[str]:
-    dt = lake.delta_table(name, version)
-    return [] if dt is None else [_relative(f, name) for f in dt.file_uris()]
-
-
-def _relative(path: str, name: str) -> str:
-    # delta-rs names files relative to the table root; some versions return absolute URIs.
-    marker = f"/tables/{name}/"
-    return path.split(marker, 1)[1] if marker in path else path
+        options = {"retention_hours": int(retention_hours), "enforce_retention_duration": False}
+        candidates = dt.vacuum(dry_run=True, **options)
+        keep = sorted(pins.get(name, ()))
+        deleted = dt.vacuum(dry_run=False, keep_versions=keep or None, **options) if candidates else []
+        report.vacuumed[name] = len(deleted)
+        if len(deleted) < len(candidates):
+            report.kept_for_releases[name] = len(candidates) - len(deleted)
 
 
 def referenced_blobs(lake: Lake, retention_hours: float) -> set[str]:
@@ -97,6 +86,12 @@ def collect_blobs(lake: Lake, retention_hours: float, report: MaintenanceReport)
         if key in referenced:
             continue
         if info.mtime is not None and info.mtime.timestamp() > young:
+            report.blobs_kept_young += 1
+            continue
+        # Asked again just before the delete: a run may have re-used (and so refreshed) the
+        # blob since the listing (resources/lake/blobs.py, BlobStore._reuse).
+        now = lake.blobs.fs.get_file_info(info.path)
+        if now.type != pafs.FileType.File or (now.mtime is not None and now.mtime.timestamp() > young):
             report.blobs_kept_young += 1
             continue
         lake.blobs.fs.delete_file(info.path)

@@ -5,6 +5,8 @@ failures go to ``rejects`` with their reasons and the rest of the batch is commi
 """
 from __future__ import annotations
 
+import os
+import signal
 from dataclasses import dataclass, field
 
 import pyarrow as pa
@@ -12,6 +14,11 @@ import pyarrow as pa
 from expectations.gate import validate_batch
 from resources.lake.lake import Lake
 from resources.lake.tables import REJECTS, TABLES, reject_row
+
+
+# The crash trials (tests/reliability/test_crash_trials.py) set this to a table's name to kill
+# the process between that table's rejects commit and its rows commit: the narrowest window.
+KILL_BETWEEN_COMMITS = "FACTORY_FAULT_KILL_BETWEEN_COMMITS"
 
 
 class BatchRefused(Exception):
@@ -57,6 +64,10 @@ def publish(lake: Lake, table: str, rows: list[dict], rejects: list[dict] | None
         if not reject_gate.ok:
             raise BatchRefused(reject_gate.report())
         pub.rejects_inserted += lake.merge(REJECTS.name, reject_batch).rows_inserted
+    if os.environ.get(KILL_BETWEEN_COMMITS) == table:
+        os.kill(os.getpid(), signal.SIGKILL)  # fault injection for the crash trials only
+    # Rejects and rows are two commits (two tables). A crash between them loses nothing: the
+    # rerun finds the same rejects (their keys are deterministic) and commits the rows.
     commit = lake.merge(table, gate.passed)
     pub.rows_inserted += commit.rows_inserted
     if commit.version is not None:

@@ -183,8 +183,12 @@ def iter_frames(path: str | Path, start: int = 0, stop: int | None = None) -> It
 
 
 def read_frames(path: str | Path) -> np.ndarray:
-    """A short clip's frames as a TxHxWx3 array. Only for clips (bounded), never raw footage."""
-    return np.stack([f.image for f in iter_frames(path)])
+    """A short clip's frames as a TxHxWx3 array. Only for clips (bounded), never raw footage.
+    A file with no decodable frame raises FootageError (not numpy's error for an empty stack)."""
+    frames = [f.image for f in iter_frames(path)]
+    if not frames:
+        raise FootageError("undecodable", f"no frame of {Path(path).name} could be decoded")
+    return np.stack(frames)
 
 
 class H264Writer:

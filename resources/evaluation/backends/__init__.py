@@ -24,6 +24,7 @@ def build_evaluator(settings: dict) -> Any:
     from resources.evaluation.engine import EvaluationSettings, Evaluator
 
     thresholds = {k: v for k, v in settings.items() if k in EvaluationSettings.__dataclass_fields__}
+    thresholds["block_unmeasured"] = tuple(thresholds.get("block_unmeasured", ()))  # frozen settings
     device = settings.get("device", "cpu")
     critic, depth = settings.get("critic_model"), settings.get("depth_model")
     return Evaluator(

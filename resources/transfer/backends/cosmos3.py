@@ -14,7 +14,7 @@ import numpy as np
 from resources.media import gpu
 from resources.media.geometry import frames_per_chunk, generation_size, lcm, rgb_to_frames
 from resources.transfer import controls as ctl
-from resources.transfer.backends.cosmos_base import CosmosEngine
+from resources.transfer.backends.cosmos_base import CosmosEngine, blocked_video, guardrail_refusal
 from resources.transfer.engine import ClipMedia, Recipe, TransferOutput
 
 DEFAULT_STEPS, DEFAULT_GUIDANCE = 35, 6.0  # the Cosmos 3 pipeline's defaults
@@ -59,10 +59,19 @@ class Cosmos3Transfer(CosmosEngine):
             raise ValueError(f"{self.backend} has no condition {recipe.condition!r}")
         controls = self.plan.for_condition(recipe.condition)
         ctl.check_ground_truth(clip, controls)  # a missing ground truth fails this recipe only
-        (out,) = gpu.run_in_batches(
-            [recipe], lambda batch: [self._generate(clip, controls, batch[0])], 1,
-            f"rendering a {clip.frames.shape[0]}-frame clip with {self.backend}", "FACTORY_TRANSFER_BATCH_SIZE",
-        )
+        try:
+            (out,) = gpu.run_in_batches(
+                [recipe], lambda batch: [self._generate(clip, controls, batch[0])], 1,
+                f"rendering a {clip.frames.shape[0]}-frame clip with {self.backend}", "FACTORY_TRANSFER_BATCH_SIZE",
+            )
+        except ValueError as err:
+            refusal = guardrail_refusal(err)  # this recipe fails with the guardrail's reason; the others go on
+            if refusal is None:
+                raise
+            raise refusal from err
+        blocked = blocked_video(self, out.frames)
+        if blocked is not None:
+            raise blocked
         return out
 
     def _generate(self, clip: ClipMedia, controls: tuple[ctl.Control, ...], recipe: Recipe) -> TransferOutput:

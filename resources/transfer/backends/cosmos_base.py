@@ -5,10 +5,15 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from resources.media import gpu
 from resources.transfer import controls as ctl
 from resources.transfer.backends.guardrail import guardrail_label
-from resources.transfer.engine import TransferEngine
+from resources.transfer.engine import TransferEngine, TransferError
+
+# What diffusers' Cosmos pipelines raise (as a ValueError) when the guardrail refuses a prompt.
+GUARDRAIL_REFUSAL = "Cosmos Guardrail detected unsafe text"
 
 
 @dataclass(frozen=True)
@@ -101,3 +106,17 @@ class CosmosEngine(TransferEngine):
 
     def supports(self, condition: str) -> bool:
         return ctl.supports(condition)
+
+
+def guardrail_refusal(err: BaseException) -> TransferError | None:
+    """The guardrail's refusal of a prompt as the reason its recipe fails, or None for any other error."""
+    if isinstance(err, ValueError) and GUARDRAIL_REFUSAL in str(err):
+        return TransferError(f"the Cosmos guardrail refused the prompt: {err}")
+    return None
+
+
+def blocked_video(engine: CosmosEngine, generated: np.ndarray) -> TransferError | None:
+    """A video the guardrail blocked comes back from the pipeline as all zeros (black)."""
+    if engine.guardrail == "cosmos_guardrail" and not np.any(generated):
+        return TransferError("the Cosmos guardrail blocked the generated video (the pipeline returned it blacked out)")
+    return None

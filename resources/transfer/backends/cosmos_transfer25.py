@@ -19,7 +19,7 @@ import numpy as np
 from resources.media import gpu
 from resources.media.geometry import frames_per_chunk, generation_size, rgb_to_frames
 from resources.transfer import controls as ctl
-from resources.transfer.backends.cosmos_base import CosmosEngine
+from resources.transfer.backends.cosmos_base import CosmosEngine, blocked_video, guardrail_refusal
 from resources.transfer.backends.guardrail import no_guardrail
 from resources.transfer.engine import ClipMedia, Recipe, TransferError, TransferOutput
 
@@ -126,13 +126,27 @@ class CosmosTransfer25(CosmosEngine):
             video = ctl.control_video(clip, control.modality, gen_w, gen_h)
             outputs = gpu.run_in_batches(
                 [recipes[i] for i in members],
-                lambda batch, control=control, video=video: self._generate(clip, control, video, batch, gen_w, gen_h),
+                lambda batch, control=control, video=video: self._guarded(clip, control, video, batch, gen_w, gen_h),
                 self.settings.batch_size,
                 f"rendering {len(members)} {control.modality}-controlled recipes of a {t_n}-frame {gen_w}x{gen_h} clip with {self.backend}",
                 "FACTORY_TRANSFER_BATCH_SIZE",
             )
             results.update(zip(members, outputs))
         return [results[i] for i in range(len(recipes))]
+
+    def _guarded(self, clip: ClipMedia, control: ctl.Control, video: np.ndarray, batch: list[Recipe], gen_w: int, gen_h: int) -> list[TransferOutput | TransferError]:
+        """The batch generated; a prompt the guardrail refuses fails its own recipe (a refused
+        batch is split until the refused prompts are found), and the others are rendered."""
+        try:
+            outputs = self._generate(clip, control, video, batch, gen_w, gen_h)
+        except ValueError as err:
+            refusal = guardrail_refusal(err)
+            if refusal is None:
+                raise
+            if len(batch) == 1:
+                return [refusal]
+            return [out for recipe in batch for out in self._guarded(clip, control, video, [recipe], gen_w, gen_h)]
+        return [blocked_video(self, out.frames) or out for out in outputs]
 
     def _generate(self, clip: ClipMedia, control: ctl.Control, video: np.ndarray, batch: list[Recipe], gen_w: int, gen_h: int) -> list[TransferOutput]:
         import torch
