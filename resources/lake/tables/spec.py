@@ -1,0 +1,29 @@
+"""What a lake table is: its name, key, Arrow schema and partition column.
+
+Keys are content hashes, so the same input always yields the same row key and a MERGE on
+the key makes every write idempotent.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+TIMESTAMP = pa.timestamp("us", tz="UTC")
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    key: str
+    schema: pa.Schema
+    description: str
+    # The Delta partition column: the day the footage behind the row landed (a Dagster daily
+    # partition key). Every key derives from one footage, so a key lives in one partition.
+    partition_by: str | None = None
+
+
+def row_key(*parts: object) -> str:
+    """Deterministic row key: sha256 over the parts, joined unambiguously."""
+    return hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()

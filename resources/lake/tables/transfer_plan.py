@@ -1,0 +1,26 @@
+"""transfer_plan: the recipes planned on kept clips, each with its reason."""
+from __future__ import annotations
+
+import pyarrow as pa
+
+from resources.lake.tables.spec import TableSpec
+
+TRANSFER_PLAN = TableSpec(
+    "transfer_plan",
+    "plan_id",
+    pa.schema(
+        [
+            ("plan_id", pa.string()),
+            ("clip_id", pa.string()),
+            ("condition", pa.string()),
+            ("seed", pa.int64()),
+            ("backend", pa.string()),
+            ("spec_name", pa.string()),
+            ("request", pa.string()),
+            ("reason", pa.string()),  # why this recipe was chosen
+            ("ingest_date", pa.string()),  # YYYY-MM-DD, the daily partition
+        ]
+    ),
+    "The recipes chosen to close the gap between the kept clips' coverage and the scenario spec, with why.",
+    partition_by="ingest_date",
+)
