@@ -134,3 +134,23 @@ def test_vacuum_is_delta_lakes_own_and_every_kept_version_reads_whole(lake):
     assert report["files_vacuumed"]["raw_footage"] > 0 and report["files_kept_for_releases"]["raw_footage"] > 0
     assert sorted(lake.read("raw_footage", ["footage_id"], version=pinned).column("footage_id").to_pylist()) == expected[pinned]
     assert sorted(lake.keys("raw_footage")) == expected[max(expected)] == ["f0", "f2", "f3", "f4"]
+
+
+def test_the_retention_window_is_read_from_the_log_even_while_a_writer_commits(lake):
+    """Versions inside the window come from the commit files' names and times. delta-rs's
+    history() numbers its entries from the loaded version, so a commit made after loading
+    shifts them (beside a running materialization one came out as -1)."""
+    from resources.lake.maintenance import referenced_blobs, versions_committed_since
+
+    keys = [lake.blobs.put_bytes(name.encode() * 100, "mp4").key for name in ("old", "recent")]
+    for i, key in enumerate(keys):
+        lake.merge("raw_footage", table_rows("raw_footage", [f"raw{i}"], blob_key=key))
+    lake.delta_table("raw_footage").delete("footage_id = 'raw1'")  # v2: only v1 still refers to "recent"
+    _old(lake, f"tables/raw_footage/_delta_log/{0:020d}.json")  # v0 falls outside a 1-hour window
+    loaded = lake.delta_table("raw_footage")
+    lake.merge("raw_footage", table_rows("raw_footage", ["raw2"], blob_key=keys[0]))  # v3, after loading
+
+    assert versions_committed_since(lake, "raw_footage", time.time() - 3600) == {1, 2, 3}
+    assert loaded.version() == 2
+    referenced = referenced_blobs(lake, retention_hours=1)
+    assert set(keys) <= referenced

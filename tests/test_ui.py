@@ -104,6 +104,9 @@ def _skip_community_invitation(page) -> None:
 def test_materialize_from_the_ui_then_inspect_lineage_and_checks(webserver):
     from playwright.sync_api import expect, sync_playwright
 
+    # expect() waits 5 s by default, apart from the page's timeout; on a loaded CI machine
+    # "Launching..." alone took longer than that.
+    expect.set_options(timeout=60_000)
     url, shots = webserver["url"], webserver["shots"]
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=_chromium(), args=BROWSER_ARGS)

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import pyarrow.fs as pafs
 
@@ -134,14 +135,23 @@ class BlobStore:
             return
         suffix = Path(key).suffix
         with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
-            with self.fs.open_input_stream(self._path(key)) as src:
-                while chunk := src.read(_CHUNK):
-                    tmp.write(chunk)
-            tmp.flush()
+            self._download(key, tmp)
             yield Path(tmp.name)
 
+    @storage_errors("reading blob {0}")
+    def _download(self, key: str, tmp: IO[bytes]) -> None:
+        # Its own method so that a storage lost mid-download is reported as such: a decorator
+        # on the context manager above would not see errors raised inside a ``with`` body.
+        with self.fs.open_input_stream(self._path(key)) as src:
+            while chunk := src.read(_CHUNK):
+                tmp.write(chunk)
+        tmp.flush()
+
+    @storage_errors("listing the blobs")
+    def _listing(self) -> list[pafs.FileInfo]:
+        return self.fs.get_file_info(pafs.FileSelector(self._path("blobs"), recursive=True, allow_not_found=True))
+
     def iter_keys(self) -> Iterator[str]:
-        selector = pafs.FileSelector(self._path("blobs"), recursive=True, allow_not_found=True)
-        for info in self.fs.get_file_info(selector):
+        for info in self._listing():
             if info.type == pafs.FileType.File and ".tmp-" not in info.base_name:
                 yield info.path[len(self._base) + 1 :]

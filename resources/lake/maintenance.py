@@ -54,11 +54,27 @@ def vacuum(lake: Lake, retention_hours: float, report: MaintenanceReport) -> Non
             report.kept_for_releases[name] = len(candidates) - len(deleted)
 
 
+def versions_committed_since(lake: Lake, name: str, cutoff_s: float) -> set[int]:
+    """The versions of a table whose commit file was written at or after ``cutoff_s``.
+
+    Read from the log's own file names and modification times (the times Delta's time travel
+    goes by), not from ``DeltaTable.history()``: delta-rs numbers history entries by counting
+    back from the loaded version, and a writer committing meanwhile shifts every number (and
+    drove one below zero beside a running materialization)."""
+    selector = pafs.FileSelector(f"{lake.blobs.fs_base}/tables/{name}/_delta_log", allow_not_found=True)
+    versions = set()
+    for info in lake.blobs.fs.get_file_info(selector):
+        stem = info.base_name.removesuffix(".json")
+        if info.base_name.endswith(".json") and stem.isdigit() and info.mtime is not None and info.mtime.timestamp() >= cutoff_s:
+            versions.add(int(stem))
+    return versions
+
+
 def referenced_blobs(lake: Lake, retention_hours: float) -> set[str]:
     """Blob keys any retained table version refers to: the current one, every version within
     the retention window (time travel still reaches them), and every version a release pins."""
     pins = pinned_versions(lake)
-    cutoff_ms = (time.time() - retention_hours * 3600) * 1000
+    cutoff_s = time.time() - retention_hours * 3600
     keys: set[str] = set()
     for name, spec in TABLES.items():
         columns = [f.name for f in spec.schema if f.name.endswith("blob_key")]
@@ -66,7 +82,7 @@ def referenced_blobs(lake: Lake, retention_hours: float) -> set[str]:
         if not columns or dt is None:
             continue
         versions = {dt.version()} | pins.get(name, set())
-        versions |= {h["version"] for h in dt.history() if h.get("timestamp", 0) >= cutoff_ms}
+        versions |= versions_committed_since(lake, name, cutoff_s)
         for version in sorted(versions):
             for batch in lake.iter_batches(name, columns, batch_size=4096, version=version):
                 for column in batch.columns:

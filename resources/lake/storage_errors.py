@@ -17,6 +17,9 @@ F = TypeVar("F", bound=Callable)
 _UNREACHABLE = (
     "error sending request", "client error (connect)", "connection refused", "could not connect", "couldn't connect",
     "network_connection", "connection reset", "dns error", "failed to connect", "operation timed out", "connect timeout",
+    # The AWS SDK under pyarrow names curl's transport failures ("curlCode: 52, Server returned
+    # nothing") when a server goes away in the middle of a request.
+    "curlcode: ", "server returned nothing", "failure when receiving data",
 )
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 

@@ -41,7 +41,7 @@ def test_a_run_that_loses_its_storage_fails_clearly_and_a_rerun_completes(own_se
     own_server.stop()  # mid-run: raw_footage and curated_clips are committed, the rest is not
     out, _ = run.communicate(timeout=900)
     assert run.returncode != 0, "the run finished before the storage went away"
-    assert "the lake's storage at s3://factory/lake cannot be reached while" in out
+    assert "the lake's storage at s3://factory/lake cannot be reached while" in out, out[-3000:]
     assert own_server.secret_key not in out
 
     own_server.start()
