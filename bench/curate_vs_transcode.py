@@ -28,7 +28,8 @@ from resources.curation.dedup import KeptIndex  # noqa: E402
 from resources.curation.engine import CurationEngines, CurationSettings, Curator  # noqa: E402
 from resources.curation.stage import curate_footage  # noqa: E402
 from resources.lake import Lake  # noqa: E402
-from resources.media.codec import X264_PARAMS, probe  # noqa: E402
+from resources.media.codec import probe  # noqa: E402
+from resources.media.encoder import X264_PARAMS  # noqa: E402
 from resources.sources.ingest import IngestSettings, ingest_file  # noqa: E402
 
 REPEATS = 3

@@ -28,7 +28,8 @@ SEGMENT = 50  # frames, 5 s at 10 fps
 
 
 def land_segments(landing: Path, count: int) -> None:
-    from resources.media.codec import H264Writer, iter_frames
+    from resources.media.codec import iter_frames
+    from resources.media.encoder import H264Writer
 
     source = REPO / "tests" / "data" / "footage" / "vtest_walkway_200f.mp4"
     (landing / DAY).mkdir(parents=True)

@@ -33,7 +33,8 @@ from assets.curated_clips import curated_clips  # noqa: E402
 from assets.raw_footage import raw_footage  # noqa: E402
 from dagster_project.resources import resources_for  # noqa: E402
 from resources.lake import Lake  # noqa: E402
-from resources.media.codec import H264Writer, iter_frames  # noqa: E402
+from resources.media.codec import iter_frames  # noqa: E402
+from resources.media.encoder import H264Writer
 
 DAY = "2026-11-20"
 BUNDLED = sorted((Path(__file__).resolve().parent.parent / "tests" / "data" / "footage").iterdir())

@@ -21,11 +21,17 @@ from pyspark.sql import functions as F
 from resources.curation.commit import FootageCommits
 from resources.curation.dedup import KeptIndex, dedup_footage
 from resources.curation.engine import CurationEngines
-from resources.curation.stage import STAGE, decode_refusal, finished_footage, scan_footage
+from resources.curation.stage import (
+    STAGE,
+    decode_refusal,
+    finished_footage,
+    scan_footage,
+)
 from resources.engines import Engines
 from resources.lake import Lake
 from resources.lake.report import Report
 from resources.lake.tables import CURATED_CLIPS
+from resources.media.codec import FootageError
 from spark_jobs.job import Job, batches, map_schema, run
 
 # A scanned clip's row, or a footage refused while decoding (clip_id null, refusal set).
@@ -44,7 +50,7 @@ def scanner(lake_root: str, settings: dict, out: pa.Schema):
             for footage in batch.to_pylist():
                 try:
                     rows = scan_footage(lake, engines, footage)
-                except av.FFmpegError as exc:
+                except (av.FFmpegError, FootageError) as exc:
                     rows = [{"footage_id": footage["footage_id"], "refusal": decode_refusal(exc)}]
                 yield from batches(rows, out)
 

@@ -46,7 +46,7 @@ def make_bad_inputs(folder: Path, good_mp4: Path) -> dict[str, Path]:
     """The six bad inputs of the end-to-end issue, each a different way of not being video."""
     import cv2
 
-    from resources.media.codec import write_h264
+    from resources.media.encoder import write_h264
 
     folder.mkdir(parents=True, exist_ok=True)
     bad = {
@@ -70,7 +70,8 @@ def make_bad_inputs(folder: Path, good_mp4: Path) -> dict[str, Path]:
 @pytest.fixture
 def small_mp4(tmp_path, footage) -> Path:
     """A real 3 s H.264 clip cut from the walkway footage."""
-    from resources.media.codec import H264Writer, iter_frames
+    from resources.media.codec import iter_frames
+    from resources.media.encoder import H264Writer
 
     out = tmp_path / "walkway_3s.mp4"
     with H264Writer(out, 768, 576, 10.0) as w:

@@ -26,8 +26,17 @@ from assets.scenario_spec import scenario_spec
 from assets.tokenized_shards import tokenized_shards
 from assets.transfer_plan import transfer_plan
 from assets.transferred_variants import transferred_variants
-from dagster_project.checks import shards_hold_only_accepted_samples, variants_match_their_clips
-from dagster_project.configurable import EvaluatorResource, LakeResource, ScenarioResource, TokenizerResource, TransferResource
+from dagster_project.checks import (
+    shards_hold_only_accepted_samples,
+    variants_match_their_clips,
+)
+from dagster_project.configurable import (
+    EvaluatorResource,
+    LakeResource,
+    ScenarioResource,
+    TokenizerResource,
+    TransferResource,
+)
 from dagster_project.resources import resources_for
 from resources.lake import Lake
 from resources.media.codec import read_frames
@@ -71,7 +80,8 @@ def upstream(tmp_path_factory, footage) -> Path:
     13-frame chunk) and one 64x48 simulated scene (14 frames, with depth and segmentation)."""
     import cv2
 
-    from resources.media.codec import iter_frames, write_h264
+    from resources.media.codec import iter_frames
+    from resources.media.encoder import write_h264
 
     root = tmp_path_factory.mktemp("cosmos-upstream")
     landing = root / "landing" / DAY

@@ -9,7 +9,13 @@ import torch
 from dagster_project.configurable import TokenizerResource, TransferResource
 from resources.media import gpu
 from resources.media.geometry import frames_per_chunk, generation_size
-from resources.transfer import ClipMedia, Recipe, TransferError, TransferOutput, make_engine
+from resources.transfer import (
+    ClipMedia,
+    Recipe,
+    TransferError,
+    TransferOutput,
+    make_engine,
+)
 from resources.transfer import controls as ctl
 from resources.transfer.backends.cosmos_base import CosmosTransferSettings
 from resources.transfer.backends.guardrail import GuardrailMissing
@@ -261,7 +267,7 @@ def test_a_prompt_the_guardrail_refuses_fails_its_own_recipe_and_the_batch_goes_
 
 
 def test_a_refused_prompt_becomes_a_recipe_failed_reject(monkeypatch, tmp_path, lake):
-    from resources.media.codec import write_h264
+    from resources.media.encoder import write_h264
     from resources.transfer.backends.cosmos_base import GUARDRAIL_REFUSAL
     from resources.transfer.stage import transfer_clip
 

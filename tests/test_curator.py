@@ -9,7 +9,8 @@ from resources.curation.backends.embedders import DescriptorEmbedder
 from resources.curation.dedup import KeptIndex
 from resources.curation.engine import CurationEngines, CurationSettings, Curator
 from resources.curation.stage import curate_footage
-from resources.media.codec import H264Writer, iter_frames, probe, write_h264
+from resources.media.codec import iter_frames, probe
+from resources.media.encoder import H264Writer, write_h264
 from resources.sources.ingest import IngestSettings, ingest_file
 
 # Megamind.avi's cuts, found by stepping through it frame by frame: the first frame of each

@@ -4,7 +4,10 @@ import pytest
 
 from resources.evaluation.engine import Evaluator
 from resources.evaluation.stage import evaluate_clip
-from resources.media.codec import iter_frames, write_h264
+from resources.media.codec import iter_frames
+from resources.media.encoder import write_h264
+
+CLIP_TIMING = {"fps": 10.0, "num_frames": 12, "duration_s": 1.2, "is_vfr": False}  # what the clip rows below say
 
 
 def test_undecodable_variant_fails_decodable_and_others_go_on(lake, footage, tmp_path):
@@ -16,7 +19,7 @@ def test_undecodable_variant_fails_decodable_and_others_go_on(lake, footage, tmp
     dark_file = tmp_path / "dark.mp4"
     write_h264(dark_file, [(f * 0.4).astype(np.uint8) for f in frames], fps=10)
     dark_blob = lake.blobs.put_file(dark_file, "mp4")
-    clip = {"clip_id": "c" * 64, "footage_id": "f" * 64, "blob_key": clip_blob.key}
+    clip = {"clip_id": "c" * 64, "footage_id": "f" * 64, "blob_key": clip_blob.key, **CLIP_TIMING}
     variants = [
         {"variant_id": "1" * 64, "blob_key": broken_blob.key, "condition": "night", "backend": "procedural"},
         {"variant_id": "2" * 64, "blob_key": dark_blob.key, "condition": "night", "backend": "procedural"},
@@ -38,7 +41,7 @@ def test_a_bug_in_the_evaluator_fails_loudly_instead_of_passing_as_undecodable(l
     clip_file = tmp_path / "clip.mp4"
     write_h264(clip_file, frames, fps=10)
     blob = lake.blobs.put_file(clip_file, "mp4")
-    clip = {"clip_id": "c" * 64, "footage_id": "f" * 64, "blob_key": blob.key}
+    clip = {"clip_id": "c" * 64, "footage_id": "f" * 64, "blob_key": blob.key, **CLIP_TIMING}
     variant = {"variant_id": "1" * 64, "blob_key": blob.key, "condition": "night", "backend": "procedural"}
     evaluator = Evaluator()
 
@@ -60,7 +63,7 @@ def test_evaluation_summary_counts_the_checks_that_could_not_measure(lake, foota
     clip_file, var_file = tmp_path / "clip.mp4", tmp_path / "fog.mp4"
     write_h264(clip_file, still, fps=10)
     write_h264(var_file, [(f * 0.8 + 40).astype(np.uint8) for f in still], fps=10)
-    clip = {"clip_id": "c" * 64, "footage_id": "f" * 64, "blob_key": lake.blobs.put_file(clip_file, "mp4").key}
+    clip = {"clip_id": "c" * 64, "footage_id": "f" * 64, "blob_key": lake.blobs.put_file(clip_file, "mp4").key, **CLIP_TIMING}
     variant = {"variant_id": "1" * 64, "blob_key": lake.blobs.put_file(var_file, "mp4").key, "condition": "fog", "backend": "procedural"}
     rows = evaluate_clip(lake, Evaluator(), clip, [variant], set())
     unmeasured = {c["name"] for r in rows for c in r["checks"] if not c["measured"]}

@@ -2,7 +2,8 @@
 import numpy as np
 import pytest
 
-from resources.media.codec import FootageError, iter_frames, probe, read_frames, write_h264
+from resources.media.codec import FootageError, iter_frames, probe, read_frames
+from resources.media.encoder import write_h264
 from tests.conftest import make_bad_inputs
 
 

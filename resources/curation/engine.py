@@ -12,7 +12,6 @@ import tempfile
 from collections.abc import Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from fractions import Fraction
 from pathlib import Path
 
 import cv2
@@ -25,9 +24,10 @@ from scenedetect.common import FrameTimecode
 from resources.curation.backends.captioners import Captioner
 from resources.curation.backends.embedders import Embedder
 from resources.engines import Engines
-from resources.media.codec import EncodeQueue, H264Writer, iter_frames
+from resources.media.codec import iter_frames
+from resources.media.encoder import EncodeQueue, H264Writer, output_rate
 
-CURATOR_VERSION = "classical-2"
+CURATOR_VERSION = "classical-3"  # 3: clips timed i / fps (issue 20)
 _THUMB = 64  # side of the grey thumbnails kept per frame for motion and perceptual hashing
 _COLOUR_THUMB = (48, 36)  # per-frame colour thumbnails for the weight-free embedder
 _KEYFRAME_EVERY = 10  # every 10th analysis frame (256 px wide) is kept for model backends
@@ -77,6 +77,7 @@ class ClipCandidate:
     encoded: Future | None = None  # resolves when video_path is complete
     thumbs: list[np.ndarray] = field(default_factory=list, repr=False)  # colour, every frame
     keyframes: list[np.ndarray] = field(default_factory=list, repr=False)  # BGR, 256 px wide
+    retimed: bool = False  # the source's timestamps were off and its frames were timed i / fps
 
     @property
     def num_frames(self) -> int:
@@ -92,6 +93,7 @@ class _OpenClip:
     last_index: int = 0
     last_s: float = 0.0
     frames: int = 0
+    retimed: bool = False
     sharpness: list[float] = field(default_factory=list)
     brightness: list[float] = field(default_factory=list)
     clipped: list[float] = field(default_factory=list)
@@ -132,30 +134,31 @@ class Curator:
             return None
         raise ValueError(f"unknown shot detector {s.detector!r} (content | adaptive | stride)")
 
-    def split(self, video_path: Path, fps: float, work_dir: Path) -> Iterator[ClipCandidate]:
+    def split(self, video_path: Path, fps: float, work_dir: Path, vfr: bool = False) -> Iterator[ClipCandidate]:
         """Yield every shot (or window of a long shot) as a scored candidate; its H.264 file
-        is complete once ``candidate.encoded`` resolves."""
+        is complete once ``candidate.encoded`` resolves. Constant-rate footage is timed
+        ``i / fps`` (see iter_frames); variable-rate footage keeps its own times."""
         fps = fps if fps > 0 else 25.0
         encoder = EncodeQueue()
         try:
-            yield from self._split(video_path, fps, work_dir, encoder)
+            yield from self._split(video_path, fps, work_dir, encoder, vfr)
         finally:
             encoder.shutdown()
 
-    def _split(self, video_path: Path, fps: float, work_dir: Path, encoder: EncodeQueue) -> Iterator[ClipCandidate]:
+    def _split(self, video_path: Path, fps: float, work_dir: Path, encoder: EncodeQueue, vfr: bool) -> Iterator[ClipCandidate]:
         s = self.settings
-        rate = Fraction(fps).limit_denominator(1001)
+        rate = output_rate(fps)
         detector = self._detector(float(rate))
         window_s = min(s.max_clip_s, s.stride_s) if detector is None else s.max_clip_s
         max_frames = max(1, round(window_s * fps))
-        state = {"clip": None, "index": 0}
+        state = {"clip": None, "index": 0, "vfr": vfr}
         # Frames wait in `held` before they join a clip, long enough that when a cut is
         # reported (the adaptive detector reports it a window late) the frames around it can
         # still be left out.
         hold = s.trim_frames + int(getattr(detector, "window_width", 0) or 0)
         held: collections.deque = collections.deque()
         skip_until = -1
-        for frame in iter_frames(video_path):
+        for frame in iter_frames(video_path, fps=None if vfr else float(rate), ordered=vfr):
             small = frame.small(256)
             cuts = detector.process_frame(FrameTimecode(frame.index, rate), small) if detector else []
             if frame.index >= skip_until:
@@ -185,8 +188,9 @@ class Curator:
             w, h = frame.decoded.width, frame.decoded.height
             path = Path(tempfile.mkstemp(suffix=".mp4", dir=work_dir)[1])
             clip = state["clip"] = _OpenClip(frame.index, frame.time_s, H264Writer(path, w, h, fps, s.crf, s.preset), path)
-        encoder.submit(clip.writer.write, frame.decoded, frame.time_s - clip.start_s)
+        encoder.submit(clip.writer.write, frame.decoded, frame.time_s - clip.start_s if state["vfr"] else None)
         clip.frames += 1
+        clip.retimed |= frame.retimed
         clip.last_index, clip.last_s = frame.index, frame.time_s
         grey = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
         thumb = cv2.resize(grey, (_THUMB, _THUMB), interpolation=cv2.INTER_AREA)
@@ -232,6 +236,7 @@ class Curator:
             encoded=encoded,
             thumbs=clip.colour,
             keyframes=clip.keyframes,
+            retimed=clip.retimed,
         )
 
     def assess(self, c: ClipCandidate) -> tuple[list[str], str | None]:

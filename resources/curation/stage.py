@@ -19,6 +19,7 @@ from resources.engines import Engines
 from resources.lake import Lake
 from resources.lake.report import Report
 from resources.lake.tables import row_key
+from resources.media.codec import FootageError
 from resources.sources.simulator import load_npz
 from resources.stage_spec import Log, StageSpec
 
@@ -49,7 +50,10 @@ def _ground_truth_slice(lake: Lake, key: str | None, start: int, end: int, cache
 
 
 def decode_refusal(exc: Exception) -> str:
-    """The reason a footage that breaks during decoding is refused, in the decoder's words."""
+    """The reason a footage that breaks during decoding is refused, in the decoder's words
+    (or, for footage whose frame times go back, the curator's)."""
+    if isinstance(exc, FootageError):
+        return f"video cannot be curated: {exc.reason}"
     return f"video breaks during decoding: {getattr(exc, 'strerror', None) or exc}"
 
 
@@ -59,7 +63,7 @@ def _scans(lake: Lake, engines: CurationEngines, footage: dict) -> Iterator[tupl
     row's status and drop reason are the filters' verdict, and it refers to no media yet."""
     curator = engines.curator
     with tempfile.TemporaryDirectory(prefix="curate-") as work, lake.blobs.local_path(footage["blob_key"]) as src:
-        for cand in curator.split(Path(src), footage["fps"], Path(work)):
+        for cand in curator.split(Path(src), footage["fps"], Path(work), vfr=bool(footage.get("is_vfr"))):
             cand.encoded.result()  # the encode of this clip has finished (or raises)
             flags, reason = curator.assess(cand)
             # float32, as the table stores it: this run's dedup compares the vectors a resumed run
@@ -138,9 +142,10 @@ def _clip_row(footage: dict, cand: ClipCandidate, clip_id: str, flags: list[str]
         "width": cand.width,
         "height": cand.height,
         "fps": footage["fps"],
+        "is_vfr": bool(footage.get("is_vfr")),
         "status": "kept" if reason is None else "dropped",
         "drop_reason": reason,
-        "flags": flags,
+        "flags": flags + ["retimed"] * cand.retimed,
         "duplicate_of": None,
         "similarity": None,
         "sharpness": cand.sharpness,
@@ -169,7 +174,7 @@ def run(lake: Lake, engines: Engines, day: str, log: Log) -> Report:
     for footage in pending:
         try:
             rows = curate_footage(lake, bundle, footage, kept)
-        except av.FFmpegError as exc:
+        except (av.FFmpegError, FootageError) as exc:
             # Probing reads only the start of a file; damage further in shows up here. This
             # footage is refused with the decoder's words, and the rest of the batch goes on.
             commits.refuse(footage, decode_refusal(exc))

@@ -33,8 +33,13 @@ from resources.evaluation.metrics import (
     seg_miou,
     sharpness,
 )
+from resources.evaluation.timing import (
+    increasing_share,
+    played_duration,
+    worst_deviation_frames,
+)
 
-EVALUATOR_VERSION = "classical-3"
+EVALUATOR_VERSION = "classical-4"  # 4: timestamp checks (issue 20)
 SEMANTIC, PHYSICAL, GEOMETRIC, INTEGRITY = "semantic_alignment", "physical_laws", "geometric_reasoning", "visual_integrity"
 
 
@@ -156,6 +161,21 @@ class Evaluator:
             pred = self.depth_estimator.estimate(var_c[::stride])
             pred = np.stack([cv2.resize(p, (truth.shape[2], truth.shape[1])) for p in pred])
             checks.append(_check("depth_si_rmse", GEOMETRIC, depth_si_rmse(pred, truth), s.max_depth_si_rmse, "<="))
+        return checks
+
+    def timing(self, times: np.ndarray, clip: dict) -> list[CheckResult]:
+        """The timestamp checks of a sample (original or variant) against its clip's row: times
+        that go forward, ``i / fps`` within half a frame (a VFR clip keeps its own, so that one
+        is not measured), and the row's frame count and duration."""
+        fps, vfr = float(clip["fps"]), bool(clip.get("is_vfr"))
+        checks = [
+            _check("timestamps_increasing", INTEGRITY, increasing_share(times), 1.0, ">="),
+            _check("frames_match_row", INTEGRITY, float(abs(len(times) - clip["num_frames"])), 0.0, "<="),
+            _check("duration_match", INTEGRITY, abs(played_duration(times, fps, vfr) - clip["duration_s"]) * fps, 0.5, "<="),
+        ]
+        even = None if vfr else worst_deviation_frames(times, fps)
+        checks.append(self._maybe("timestamps_even", INTEGRITY, even, 0.5, "<=",
+                                  "a variable-frame-rate clip keeps its source's own times, which are not evenly spaced"))
         return checks
 
     def _maybe(self, name: str, category: str, score: float | None, threshold: float, comparison: str, reason: str) -> CheckResult:

@@ -5,11 +5,17 @@ import av
 
 from resources.engines import Engines
 from resources.evaluation.commit import commit_samples
-from resources.evaluation.engine import EVALUATOR_VERSION, INTEGRITY, CheckResult, Evaluator, verdict
+from resources.evaluation.engine import (
+    EVALUATOR_VERSION,
+    INTEGRITY,
+    CheckResult,
+    Evaluator,
+    verdict,
+)
 from resources.lake import Lake
 from resources.lake.report import Report
 from resources.lake.tables import row_key
-from resources.media.codec import FootageError, read_frames
+from resources.media.codec import FootageError, read_clip
 from resources.sources.simulator import load_npz
 from resources.stage_spec import Log, StageSpec
 
@@ -19,8 +25,9 @@ def sample_id(subject_id: str) -> str:
 
 
 def _frames(lake: Lake, key: str):
+    """A sample's frames and the times its file gives them."""
     with lake.blobs.local_path(key) as path:
-        return read_frames(path)
+        return read_clip(path)
 
 
 def _truth(lake: Lake, key: str | None, shape: tuple[int, int]):
@@ -38,16 +45,17 @@ def evaluate_clip(lake: Lake, evaluator: Evaluator, clip: dict, variants: list[d
     todo = [s for s in subjects if sample_id(s[1] or clip["clip_id"]) not in done]
     if not todo:
         return []
-    source = _frames(lake, clip["blob_key"])
+    source, source_times = _frames(lake, clip["blob_key"])
     seg = _truth(lake, clip.get("seg_blob_key"), source.shape[1:3])
     depth = _truth(lake, clip.get("depth_blob_key"), source.shape[1:3])
     rows = []
     for kind, vid, blob_key, condition, backend in todo:
         try:
             if kind == "original":  # judged on its own merits, never against itself
-                checks = evaluator.evaluate_original(source)
+                checks = evaluator.evaluate_original(source) + evaluator.timing(source_times, clip)
             else:
-                checks = evaluator.evaluate(source, _frames(lake, blob_key), condition, seg, depth)
+                frames, times = _frames(lake, blob_key)
+                checks = evaluator.evaluate(source, frames, condition, seg, depth) + evaluator.timing(times, clip)
         except (av.FFmpegError, FootageError):
             # A variant that cannot be decoded fails visual integrity; it does not stop the run.
             # Only a decode failure: any other error is a bug, and fails the step loudly.

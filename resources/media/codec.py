@@ -1,14 +1,10 @@
-"""The video codec: probe footage, stream frames out of it, write H.264 MP4 clips (PyAV)."""
+"""The video codec: probe footage and stream frames out of it (PyAV). Writing is encoder.py."""
 from __future__ import annotations
 
 import os
-import threading
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterator
 from dataclasses import dataclass
-from fractions import Fraction
 from pathlib import Path
-from typing import TypeVar
 
 import av
 import cv2
@@ -17,13 +13,6 @@ import numpy as np
 # Demuxers FFmpeg uses for single pictures: a file opened through one of them is a still.
 _IMAGE_DEMUXERS = {"image2", "png_pipe", "jpeg_pipe", "bmp_pipe", "webp_pipe", "tiff_pipe", "gif_pipe", "jpegxl_pipe"}
 _IMAGE_MAGIC = {b"\x89PNG": "PNG", b"\xff\xd8\xff": "JPEG", b"BM": "BMP", b"GIF8": "GIF", b"RIFF": None}
-TIME_BASE = Fraction(1, 90000)  # MPEG's clock: exact for every common frame rate
-# The libx264 bundled with PyAV (core 165) reads uninitialised memory in its macroblock-tree
-# rate control (valgrind memcheck shows it), so the same frames encoded in different
-# processes came out as different bytes. Without mbtree valgrind is clean and encodes repeat,
-# which content-addressed blobs and resumable runs rely on. Costs a few % of bitrate.
-X264_PARAMS = "mbtree=0"
-T = TypeVar("T")
 # Limited-range (TV) 4:2:0 to full range, as tables for cv2.LUT.
 _LUMA_FULL = np.clip((np.arange(256) - 16) * 255 / 219, 0, 255).astype(np.uint8)
 _CHROMA_FULL = np.clip((np.arange(256) - 128) * 255 / 224 + 128, 0, 255).astype(np.uint8)
@@ -136,8 +125,9 @@ def probe(path: str | Path, min_frames: int = 2, max_bytes: int | None = None, m
 @dataclass(frozen=True)
 class Frame:
     index: int  # position among the decoded frames
-    time_s: float
+    time_s: float  # presentation time: see iter_frames for where it comes from
     decoded: av.VideoFrame  # as the decoder gave it (usually YUV): convert only what you need
+    retimed: bool = False  # the decoder's own time for it was missing or half a frame or more off
 
     @property
     def image(self) -> np.ndarray:
@@ -168,121 +158,63 @@ def _plane(frame: av.VideoFrame, index: int, height: int, width: int) -> np.ndar
     return np.frombuffer(plane, np.uint8).reshape(-1, plane.line_size)[:height, :width]
 
 
-def iter_frames(path: str | Path, start: int = 0, stop: int | None = None) -> Iterator[Frame]:
-    """Decode frames [start, stop) in order; frames that carry no data (VFR padding) are skipped."""
+def iter_frames(
+    path: str | Path, start: int = 0, stop: int | None = None, fps: float | None = None, ordered: bool = False
+) -> Iterator[Frame]:
+    """Decode frames [start, stop) in presentation order; frames that carry no data (VFR
+    padding) are skipped.
+
+    With ``fps`` (constant-frame-rate footage) frame i is at ``t0 + i / fps``, t0 being the
+    first frame's time: decoders report some sources' times in decode order (MPEG-4 in AVI
+    with packed B-frames gives 1, 2, 3, 5, 4, 6, ... frames) or with jitter, and the declared
+    rate is what the footage means. Without it the decoder's own times are kept; ``ordered``
+    (variable-rate footage kept as such) demands they increase, and a frame that goes back
+    in time, or has none, raises FootageError: the true timing cannot be recovered."""
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
         tb = stream.time_base
+        period = 1 / fps if fps else None
+        t0 = last = None
         for index, frame in enumerate(container.decode(stream)):
             if stop is not None and index >= stop:
                 break
+            source = float(frame.pts * tb) if frame.pts is not None else None
+            if t0 is None:
+                t0 = source or 0.0
+            if period is not None:
+                t = t0 + index * period
+                retimed = source is None or abs(source - t) >= period / 2
+            elif ordered and (source is None or (last is not None and source <= last)):
+                when = "has no time" if source is None else f"at {source:.6f} s is not after the frame before it"
+                raise FootageError(
+                    "broken_timestamps",
+                    f"variable-frame-rate footage whose frame {index} {when}: its true timing cannot be recovered",
+                )
+            else:
+                t, retimed = (index / float(stream.average_rate or 1) if source is None else source), source is None
+            last = t
             if index >= start:
-                t = float(frame.pts * tb) if frame.pts is not None else index / float(stream.average_rate or 1)
-                yield Frame(index, t, frame)
+                yield Frame(index, t, frame, retimed)
+
+
+def read_clip(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
+    """A short clip's frames (TxHxWx3 BGR) and the time the decoder reports for each (NaN
+    where it reports none), as they are: nothing retimed, so checks can judge them. Only for
+    clips (bounded), never raw footage. No decodable frame raises FootageError."""
+    images, times = [], []
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        tb = stream.time_base
+        for frame in container.decode(stream):
+            images.append(frame.to_ndarray(format="bgr24"))
+            times.append(float(frame.pts * tb) if frame.pts is not None else float("nan"))
+    if not images:
+        raise FootageError("undecodable", f"no frame of {Path(path).name} could be decoded")
+    return np.stack(images), np.asarray(times)
 
 
 def read_frames(path: str | Path) -> np.ndarray:
-    """A short clip's frames as a TxHxWx3 array. Only for clips (bounded), never raw footage.
-    A file with no decodable frame raises FootageError (not numpy's error for an empty stack)."""
-    frames = [f.image for f in iter_frames(path)]
-    if not frames:
-        raise FootageError("undecodable", f"no frame of {Path(path).name} could be decoded")
-    return np.stack(frames)
-
-
-class H264Writer:
-    """Writes BGR frames to an H.264 MP4, keeping their timestamps (VFR survives)."""
-
-    def __init__(self, path: str | Path, width: int, height: int, fps: float, crf: int = 23, preset: str = "veryfast"):
-        self.path = str(path)
-        # yuv420p needs even sizes: drop the odd last row/column rather than resample.
-        self.width, self.height = width - width % 2, height - height % 2
-        self._out = av.open(self.path, "w", format="mp4")
-        rate = Fraction(fps).limit_denominator(1001) if fps > 0 else Fraction(25)
-        self._stream = self._out.add_stream("libx264", rate=rate)
-        self._stream.width, self._stream.height = self.width, self.height
-        self._stream.pix_fmt = "yuv420p"
-        self._stream.time_base = TIME_BASE
-        self._stream.codec_context.time_base = TIME_BASE
-        self._stream.options = {"crf": str(crf), "preset": preset, "x264-params": X264_PARAMS}
-        # Frame threads, as many as x264 wants (like the ffmpeg CLI). PyAV's default here is
-        # sliced threads, whose output was seen to differ between identical runs; x264's frame
-        # threading is deterministic, so the same clip always encodes to the same bytes.
-        self._stream.codec_context.thread_type = "FRAME"
-        self._stream.codec_context.thread_count = 0
-        self._frame_period = 1 / float(rate)
-        self._last_pts = -1
-        self.frames_written = 0
-        self.error: Exception | None = None
-
-    def write(self, image: np.ndarray | av.VideoFrame, time_s: float | None = None) -> None:
-        """Encode one frame: a BGR array, or a decoded frame passed through without a BGR round trip."""
-        try:
-            self._write(image, time_s)
-        except Exception as exc:
-            self.error = self.error or exc  # kept for close(), which must not pass off a broken file
-            raise
-
-    def _write(self, image: np.ndarray | av.VideoFrame, time_s: float | None) -> None:
-        if time_s is None:
-            time_s = self.frames_written * self._frame_period
-        pts = max(round(time_s / TIME_BASE), self._last_pts + 1)
-        if isinstance(image, av.VideoFrame):
-            frame = image
-            if (frame.format.name, frame.width, frame.height) != ("yuv420p", self.width, self.height):
-                frame = frame.reformat(width=self.width, height=self.height, format="yuv420p")
-            # A decoded frame carries the source's picture type, and libx264 obeys it: let the
-            # encoder choose its own I/P/B frames.
-            frame.pict_type = 0
-        else:
-            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image[: self.height, : self.width]), format="bgr24")
-        frame.pts, frame.time_base = pts, TIME_BASE
-        self._last_pts = pts
-        self._out.mux(self._stream.encode(frame))
-        self.frames_written += 1
-
-    def close(self) -> None:
-        try:
-            if self.error is None:
-                self._out.mux(self._stream.encode(None))
-        finally:
-            self._out.close()
-        if self.error is not None:
-            raise RuntimeError(f"encoding {self.path} failed: {self.error}") from self.error
-
-    def __enter__(self) -> H264Writer:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-def write_h264(path: str | Path, frames: np.ndarray | list[np.ndarray], fps: float, times: list[float] | None = None) -> None:
-    """Write a whole (short) sequence of frames in one call."""
-    h, w = frames[0].shape[:2]
-    with H264Writer(path, w, h, fps) as writer:
-        for i, image in enumerate(frames):
-            writer.write(image, None if times is None else times[i])
-
-
-class EncodeQueue:
-    """Runs encoder calls in order on one background thread, with a bounded backlog.
-
-    Decoding and analysis go on in the caller's thread while x264 encodes (PyAV releases
-    the GIL inside the codec), and the backlog bound keeps memory flat when the encoder is
-    the slower side.
-    """
-
-    def __init__(self, max_pending: int = 16):
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="h264")
-        self._slots = threading.BoundedSemaphore(max_pending)
-
-    def submit(self, fn: Callable[..., T], *args: object) -> Future[T]:
-        self._slots.acquire()
-        future = self._pool.submit(fn, *args)
-        future.add_done_callback(lambda _: self._slots.release())
-        return future
-
-    def shutdown(self) -> None:
-        self._pool.shutdown(wait=True)
+    """A short clip's frames as a TxHxWx3 array (see read_clip)."""
+    return read_clip(path)[0]

@@ -17,7 +17,7 @@ import pybullet as p
 import pybullet_data
 
 from resources.lake.tables import row_key
-from resources.media.codec import write_h264
+from resources.media.encoder import write_h264
 
 SCENE_TYPES = ("tabletop", "road")
 _PHYSICS_HZ = 240

@@ -15,7 +15,8 @@ from resources.engines import Engines
 from resources.lake import Lake
 from resources.lake.report import Report
 from resources.lake.tables import reject_row, row_key
-from resources.media.codec import iter_frames, write_h264
+from resources.media.codec import read_clip
+from resources.media.encoder import write_h264
 from resources.sources.simulator import load_npz
 from resources.stage_spec import Log, StageSpec
 from resources.transfer.commit import VariantCommits
@@ -26,15 +27,12 @@ TABLE = "transferred_variants"
 
 def load_clip_media(lake: Lake, clip: dict) -> ClipMedia:
     """A kept clip's frames (bounded by the maximum clip length) and its ground truth."""
-    import numpy as np
-
     with lake.blobs.local_path(clip["blob_key"]) as path:
-        decoded = [(f.time_s, f.image) for f in iter_frames(path)]
-    frames = np.stack([img for _, img in decoded])
+        frames, times = read_clip(path)
     h, w = frames.shape[1:3]
     depth = load_npz(lake.blobs.read_bytes(clip["depth_blob_key"]))[:, :h, :w] if clip.get("depth_blob_key") else None
     seg = load_npz(lake.blobs.read_bytes(clip["seg_blob_key"]))[:, :h, :w] if clip.get("seg_blob_key") else None
-    return ClipMedia(frames, [t for t, _ in decoded], clip["fps"], depth, seg, clip.get("caption"))
+    return ClipMedia(frames, times.tolist(), clip["fps"], depth, seg, clip.get("caption"))
 
 
 def variant_id(engine: TransferEngine, clip_id: str, recipe: Recipe) -> str:
@@ -56,7 +54,9 @@ def transfer_clip(lake: Lake, engine: TransferEngine, clip: dict, recipes: list[
             continue
         with tempfile.TemporaryDirectory(prefix="transfer-") as work:
             path = Path(work) / "variant.mp4"
-            write_h264(path, out.frames, media.fps, media.times and [t - media.times[0] for t in media.times])
+            # A variant plays back as its clip does: i / fps, or a VFR clip's own frame times.
+            times = [t - media.times[0] for t in media.times] if clip.get("is_vfr") else None
+            write_h264(path, out.frames, media.fps, times)
             blob = lake.blobs.put_file(path, "mp4")
         rows.append(
             {

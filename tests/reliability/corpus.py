@@ -11,7 +11,8 @@ import av
 import cv2
 import numpy as np
 
-from resources.media.codec import H264Writer, iter_frames
+from resources.media.codec import iter_frames
+from resources.media.encoder import H264Writer
 
 
 @dataclass(frozen=True)

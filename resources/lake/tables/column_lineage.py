@@ -11,6 +11,7 @@ COLUMN_LINEAGE: dict[str, dict[str, list[tuple[str, str]]]] = {
         "width": [("raw_footage", "width")],
         "height": [("raw_footage", "height")],
         "fps": [("raw_footage", "fps")],
+        "is_vfr": [("raw_footage", "is_vfr")],
         "depth_blob_key": [("raw_footage", "depth_blob_key")],
         "seg_blob_key": [("raw_footage", "seg_blob_key")],
         "sim_params": [("raw_footage", "sim_params")],

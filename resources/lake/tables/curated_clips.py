@@ -22,9 +22,10 @@ CURATED_CLIPS = TableSpec(
             ("width", pa.int32()),
             ("height", pa.int32()),
             ("fps", pa.float64()),
+            ("is_vfr", pa.bool_()),  # from its footage: a VFR clip keeps the source's own frame times
             ("status", pa.string()),  # kept | dropped
             ("drop_reason", pa.string()),
-            ("flags", pa.list_(pa.string())),  # filters failed (dropping or score-only)
+            ("flags", pa.list_(pa.string())),  # filters failed (dropping or score-only); "retimed": the source's timestamps were off, frames timed i / fps
             ("duplicate_of", pa.string()),
             ("similarity", pa.float64()),  # cosine similarity to the closest clip kept before it
             ("sharpness", pa.float64()),
