@@ -2,6 +2,7 @@
 landing zone (one simulated scene at 160x120), and a table snapshot to compare runs by."""
 from __future__ import annotations
 
+import math
 import os
 import subprocess
 import sys
@@ -29,13 +30,24 @@ def materialize_day(lake: str | Path, landing: Path, home: Path, **env: str) -> 
     )
 
 
+def _comparable(value):
+    """NaN as text, at any depth: an unmeasured check scores NaN, and NaN != NaN."""
+    if isinstance(value, float) and math.isnan(value):
+        return "NaN"
+    if isinstance(value, dict):
+        return {k: _comparable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_comparable(v) for v in value]
+    return value
+
+
 def snapshot(root: str | Path, tables: list[str] | None = None) -> dict[str, dict]:
-    """Each table's rows by key, without timestamps; asserts keys are unique."""
+    """Each table's rows by key, without timestamps, comparable with ``==``; asserts keys are unique."""
     lake = Lake(str(root))
     out = {}
     for name in tables or list(TABLES):
         key = TABLES[name].key
         rows = lake.read(name).to_pylist()
         assert len({r[key] for r in rows}) == len(rows), f"{name} has duplicated keys"
-        out[name] = {r[key]: {k: v for k, v in r.items() if k not in _WHEN} for r in rows}
+        out[name] = {r[key]: {k: _comparable(v) for k, v in r.items() if k not in _WHEN} for r in rows}
     return out
