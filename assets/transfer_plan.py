@@ -12,6 +12,13 @@ from resources.planning.engine import load_spec
 from resources.planning.stage import plan_day
 
 
+class PlanConfig(dg.Config):
+    """retry_rejected: a retry round (retry_job sets it): count the day's own verdicts and plan
+    its rejected recipes again with new seeds, within the scenario's retry_budget per clip."""
+
+    retry_rejected: bool = False
+
+
 @dg.asset(
     group_name="factory",
     deps=["curated_clips", "scenario_spec"],
@@ -20,11 +27,17 @@ from resources.planning.stage import plan_day
     automation_condition=REFRESH_WHEN_UPSTREAM_PASSES,
     kinds={"delta"},
     description="The recipes that move coverage of all kept clips toward the scenario spec, placed on the "
-    "partition's clips, each with the reason it was chosen. Recipes already planned are kept; conditions at "
-    "target get none.",
+    "partition's clips, each with its drawn parameters and the reason it was chosen. Coverage counts accepted "
+    "and pending samples: a recipe whose variant was rejected is retried with a new seed, up to the retry "
+    "budget per clip, in a retry round (retry_job, which the retry sensor runs). Recipes already planned are kept; conditions at target get none.",
 )
-def transfer_plan(context: dg.AssetExecutionContext, lake: LakeResource, scenario: ScenarioResource, transfer: TransferResource) -> dg.MaterializeResult:
+def transfer_plan(
+    context: dg.AssetExecutionContext, config: PlanConfig, lake: LakeResource, scenario: ScenarioResource, transfer: TransferResource
+) -> dg.MaterializeResult:
     engine = transfer.engine()
     spec = load_spec(scenario.path, engine.supports)
     with refused_batches_fail_the_step():
-        return to_result(plan_day(lake.lake(), spec, engine.backend, context.partition_key, context.log))
+        return to_result(
+            plan_day(lake.lake(), spec, engine.backend, context.partition_key, context.log, draw=engine.plan_params,
+                     retry_budget=scenario.retry_budget, retry=config.retry_rejected)
+        )

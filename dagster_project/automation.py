@@ -1,12 +1,16 @@
-"""When the factory runs by itself: a nightly refresh, and a sensor on the landing zone."""
+"""When the factory runs by itself: a nightly refresh, a sensor on the landing zone, and a sensor
+that runs a retry round when a day's variants were rejected."""
 import datetime
+import hashlib
 import time
 
 import dagster as dg
 
-from dagster_project.configurable import LandingZoneResource
-from dagster_project.jobs import factory_job
+from dagster_project.configurable import LakeResource, LandingZoneResource, ScenarioResource, TransferResource
+from dagster_project.jobs import RETRY_RUN_CONFIG, factory_job, retry_job
 from dagster_project.partitions import DAILY
+from resources.planning.engine import load_spec
+from resources.planning.stage import retries_due
 from resources.sources.landing import LandingCursor, files_landed_since
 
 
@@ -45,3 +49,29 @@ def landing_zone_sensor(context: dg.SensorEvaluationContext, landing: LandingZon
     for line in skipped:
         context.log.warning(f"skipped {line}")
     return dg.SensorResult(run_requests=requests, cursor=cursor.to_json())
+
+
+@dg.asset_sensor(
+    asset_key=dg.AssetKey("evaluated_samples"),
+    job=retry_job,
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="After each materialization of evaluated_samples: when some of the day's variants were rejected "
+    "and their clips have retries left (the scenario resource's retry_budget), requests a retry round of that day. "
+    "The budget bounds the loop: a day whose retries are spent requests nothing.",
+)
+def retry_rejected_sensor(
+    context: dg.SensorEvaluationContext, asset_event: dg.EventLogEntry, lake: LakeResource, scenario: ScenarioResource, transfer: TransferResource
+):
+    day = asset_event.dagster_event.partition if asset_event.dagster_event else None
+    if day is None:
+        return dg.SkipReason("evaluated_samples was materialized without a partition")
+    # The plan asset already checked the spec against the backend; the sensor loads no model.
+    spec = load_spec(scenario.path, lambda condition: True)
+    due = retries_due(lake.lake(), spec, transfer.backend, day, scenario.retry_budget)
+    if not due:
+        return dg.SkipReason(f"{day}: no rejected variant has retries left")
+    context.log.info(f"{day}: {len(due)} rejected recipe(s) to try again")
+    # Keyed by the attempts it retries: a second look before the round has run asks for the same run.
+    round_id = hashlib.sha256("|".join(due).encode()).hexdigest()[:16]
+    return dg.RunRequest(run_key=f"retry-{day}-{round_id}", partition_key=day, run_config=RETRY_RUN_CONFIG, tags={"factory/trigger": "retry", "factory/retries": str(len(due))})

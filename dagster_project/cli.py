@@ -50,20 +50,40 @@ def landing_days(landing_dir: str) -> list[str]:
     return LandingZone(landing_dir).days() or [datetime.now(timezone.utc).strftime("%Y-%m-%d")]
 
 
+def _run(job, day: str, run_config: dict, instance) -> list[str]:
+    """Run one partition of a job in process; the steps that failed."""
+    result = job.execute_in_process(run_config=run_config, instance=instance, partition_key=day, raise_on_error=False)
+    return [f"{e.step_key} ({day})" for e in result.all_events if e.is_step_failure] or ([] if result.success else [f"run ({day})"])
+
+
+def _retries_due(defs, lake: Lake, day: str) -> list[str]:
+    from resources.planning.engine import load_spec
+    from resources.planning.stage import retries_due
+
+    scenario, transfer = defs.resources["scenario"], defs.resources["transfer"]
+    return retries_due(lake, load_spec(scenario.path, lambda condition: True), transfer.backend, day, scenario.retry_budget)
+
+
 def run_demo() -> int:
     import dagster as dg
 
     from dagster_project.definitions import defs
+    from dagster_project.jobs import RETRY_RUN_CONFIG
 
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     quiet = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
-    job = defs.resolve_job_def("factory_job")
+    lake = defs.resources["lake"].lake()
     failed = []
     for day in landing_days(defs.resources["landing"].path):
         print(f"materializing partition {day}")
-        result = job.execute_in_process(run_config=quiet, instance=instance, partition_key=day, raise_on_error=False)
-        failed += [f"{e.step_key} ({day})" for e in result.all_events if e.is_step_failure] or ([] if result.success else [f"run ({day})"])
-    lake = defs.resources["lake"].lake()
+        failed += _run(defs.resolve_job_def("factory_job"), day, quiet, instance)
+        # What the retry sensor does in a deployment: rounds until no rejected recipe has retries left.
+        for _ in range(defs.resources["scenario"].retry_budget):
+            due = _retries_due(defs, lake, day)
+            if not due or failed:
+                break
+            print(f"retry round for {day}: {len(due)} rejected recipe(s)")
+            failed += _run(defs.resolve_job_def("retry_job"), day, {**quiet, **RETRY_RUN_CONFIG}, instance)
     print(f"\nlake: {lake.root}")
     print(format_summary(table_summary(lake)))
     if failed:

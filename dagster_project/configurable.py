@@ -121,9 +121,12 @@ class CaptionerResource(EngineResource):
 
 
 class ScenarioResource(dg.ConfigurableResource):
-    """The scenario spec (YAML) the transfer plan works toward."""
+    """The scenario spec (YAML) the transfer plan works toward, and how hard it tries: a
+    recipe whose variant the evaluator rejects is planned again with a new seed, at most
+    ``retry_budget`` times per clip (0: never)."""
 
     path: str
+    retry_budget: int = 2
 
 
 class TransferResource(EngineResource):

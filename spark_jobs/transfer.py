@@ -11,6 +11,7 @@ clip-id order, variants and refused recipes together, as the in-process asset do
 from __future__ import annotations
 
 import collections
+import json
 
 import pyarrow as pa
 
@@ -34,7 +35,7 @@ def renderer(lake_root: str, settings: dict, recipes, done, out: pa.Schema):
         transfer = engine("transfer", settings)
         for batch in batches_in:
             for clip in batch.to_pylist():
-                todo = [Recipe(condition, {}, seed) for condition, seed in recipes.value[clip["clip_id"]]]
+                todo = [Recipe(condition, json.loads(params), seed) for condition, params, seed in recipes.value[clip["clip_id"]]]
                 rows, rejects = transfer_clip(lake, transfer, clip, todo, done.value)
                 yield from batches(rows + [{"clip_id": clip["clip_id"], "reject": r} for r in rejects], out)
 
@@ -55,7 +56,7 @@ def render(job: Job) -> Report:
     if clip_ids:
         struct, out = map_schema(RENDERED)
         sc = job.spark.sparkContext
-        plan = sc.broadcast({cid: [(r.condition, r.seed) for r in rs] for cid, rs in recipes.items()})
+        plan = sc.broadcast({cid: [(r.condition, r.params_json(), r.seed) for r in rs] for cid, rs in recipes.items()})
         job.log.info(f"rendering {planned} planned recipes on {len(clip_ids)} clips in {job.tasks(len(clip_ids))} tasks ({transfer.backend})")
         rendered = clips.repartition(job.tasks(len(clip_ids))).mapInArrow(renderer(store.root, settings, plan, sc.broadcast(done), out), struct).toArrow()
         for row in rendered.to_pylist():

@@ -101,3 +101,45 @@ def test_every_derived_table_carries_the_automation_condition():
         assert graph.get(dg.AssetKey(name)).automation_condition == REFRESH_WHEN_UPSTREAM_PASSES, name
     # Footage enters by the schedule and the sensor, never by itself.
     assert graph.get(dg.AssetKey("raw_footage")).automation_condition is None
+
+
+def _rejected_fog(lake, day: str, seed: int, retry_of=None) -> None:
+    """A kept clip's seed-``seed`` fog recipe, its variant, and the evaluator's rejection of it."""
+    from tests.conftest import table_rows
+
+    plan_id, variant = f"plan-{seed}", f"variant-{seed}"
+    lake.merge("transfer_plan", table_rows("transfer_plan", [plan_id], day=day, clip_id="c1", condition="fog", seed=seed,
+                                            backend="procedural", reason="test", retry_of=retry_of))
+    lake.merge("transferred_variants", table_rows("transferred_variants", [variant], day=day, clip_id="c1", condition="fog", seed=seed, backend="procedural"))
+    lake.merge("evaluated_samples", table_rows("evaluated_samples", [f"s-{seed}"], day=day, variant_id=variant, clip_id="c1", sample_kind="variant",
+                                               passed=False, fail_reasons=["condition_adherence (semantic_alignment): 0.4 not >= 0.5"]))
+
+
+def test_retry_sensor_runs_a_round_while_rejected_recipes_have_budget_and_then_stops(tmp_path):
+    """The sensor on real Delta tables (rows written directly, no pipeline run) and a real
+    instance's event log: each materialization of evaluated_samples is judged once."""
+    from dagster_project.automation import retry_rejected_sensor
+    from dagster_project.configurable import LakeResource, ScenarioResource, TransferResource
+    from dagster_project.settings import DEFAULT_SCENARIO
+    from resources.lake import Lake
+    from tests.conftest import table_rows
+
+    day = "2026-11-20"
+    lake = Lake(str(tmp_path / "lake"))
+    lake.merge("curated_clips", table_rows("curated_clips", ["c1"], day=day, status="kept", scene_type="road", time_of_day="day", weather="clear"))
+    _rejected_fog(lake, day, 0)
+    resources = {"lake": LakeResource(root=lake.root), "scenario": ScenarioResource(path=str(DEFAULT_SCENARIO), retry_budget=1), "transfer": TransferResource()}
+    with dg.instance_for_test() as instance:
+        def tick(cursor=None):
+            instance.report_runless_asset_event(dg.AssetMaterialization("evaluated_samples", partition=day))
+            context = dg.build_sensor_context(instance=instance, cursor=cursor, resources=resources, definitions=defs)
+            return retry_rejected_sensor.evaluate_tick(context)
+
+        first = tick()
+        assert [(r.partition_key, r.tags["factory/retries"]) for r in first.run_requests] == [("2026-11-20", "1")]
+        assert first.run_requests[0].run_config["ops"]["transfer_plan"]["config"] == {"retry_rejected": True}
+        again = tick(first.cursor)  # another materialization before the round ran: the same run, which Dagster runs once
+        assert [r.run_key for r in again.run_requests] == [r.run_key for r in first.run_requests]
+        _rejected_fog(lake, day, 1, retry_of="plan-0")  # the retry ran and was rejected too: the budget of 1 is spent
+        spent = tick(again.cursor)
+        assert spent.run_requests == [] and "no rejected variant has retries left" in spent.skip_message

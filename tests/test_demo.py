@@ -1,6 +1,9 @@
 """`make demo`'s job on the embedded default (the bundled footage, the default scenario, CPU
 backends), into a lake of its own: every video it wrote plays back in time, as judged by the
-ffmpeg command line and PyAV. Raw footage keeps its own bytes, so only clips and variants."""
+ffmpeg command line and PyAV (raw footage keeps its own bytes, so only clips and variants); every
+variant is its own (drawn parameters, its own blob); a rejected recipe was retried."""
+import collections
+import json
 import os
 import subprocess
 import sys
@@ -17,7 +20,22 @@ def test_every_video_make_demo_writes_plays_back_in_time(tmp_path):
     env["FACTORY_LAKE_ROOT"] = str(tmp_path / "lake")
     run = subprocess.run([sys.executable, "-m", "dagster_project.cli", "demo"], cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
     assert run.returncode == 0, (run.stdout + run.stderr)[-4000:]
-    clips, errors, worst = judge_lake(Lake(str(tmp_path / "lake")))
+    lake = Lake(str(tmp_path / "lake"))
+    variants = lake.read("transferred_variants").to_pylist()
+    assert len({v["blob_key"] for v in variants}) == len(variants)
+    by_recipe = collections.defaultdict(list)
+    for v in variants:
+        assert json.loads(v["recipe_params"])  # drawn, never the empty {}
+        by_recipe[(v["clip_id"], v["condition"])].append(v["recipe_params"])
+    repeated = [params for params in by_recipe.values() if len(params) > 1]
+    assert repeated and all(len(set(params)) == len(params) for params in repeated)
+    # Retries: each attempt is a plan row with its reason and an evaluated sample of its own.
+    plan = lake.read("transfer_plan").to_pylist()
+    retries = [p for p in plan if p["retry_of"]]
+    assert retries and all(p["reason"].startswith("retry ") and "was rejected (" in p["reason"] for p in retries)
+    judged = {s["variant_id"] for s in lake.read("evaluated_samples").to_pylist() if s["variant_id"]}
+    assert {(v["clip_id"], v["condition"], v["seed"]) for v in variants if v["variant_id"] in judged} >= {(p["clip_id"], p["condition"], p["seed"]) for p in plan}
+    clips, errors, worst = judge_lake(lake)
     assert len(clips) >= 5 and any(c["is_vfr"] for c in clips.values())
     assert errors == {}
     assert worst <= 0.5

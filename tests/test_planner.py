@@ -1,8 +1,10 @@
-"""Coverage-driven planning: recipes close the gap to the spec, and none are made for
-conditions already at target."""
+"""Coverage-driven planning: recipes close the gap to the spec in accepted samples, none are
+made for conditions already at target, and a rejected recipe is retried within a budget."""
+import json
+
 import pytest
 
-from resources.planning.engine import SpecError, coverage, load_spec, plan_recipes
+from resources.planning.engine import Outcome, SpecError, coverage, load_spec, plan_recipes
 from resources.transfer import make_engine
 
 SPEC = """
@@ -75,3 +77,62 @@ def test_bad_specs_are_refused(tmp_path):
     bad.write_text("name: x\ntargets:\n  - scene_type: any\n    conditions: {lava: 0.2}\n")
     with pytest.raises(SpecError, match="cannot render"):
         load_spec(bad, supports)
+
+
+def _draw(clip_id: str, condition: str, seed: int) -> dict:
+    return make_engine("procedural").plan_params(clip_id, condition, seed)
+
+
+def _reject(plan: list[dict], *rows: dict, reason: str = "clipped_pixels (visual_integrity): 0.3 not <= 0.25") -> dict:
+    """Outcomes: every given row rejected, every other row of ``plan`` accepted."""
+    rejected = {r["plan_id"] for r in rows}
+    return {p["plan_id"]: Outcome(p["plan_id"] not in rejected, reason if p["plan_id"] in rejected else "") for p in plan}
+
+
+def test_coverage_counts_accepted_and_pending_samples_not_rejected_ones(spec):
+    clips = _clips()
+    plan = plan_recipes(spec, clips, [], "procedural")
+    fog = [p for p in plan if p["condition"] == "fog"]
+    planned, total = coverage(clips, plan, "fog")
+    assert planned == len(fog) >= 2
+    after, total_after = coverage(clips, plan, "fog", _reject(plan, fog[0]))
+    assert (after, total_after) == (planned - 1, total - 1)  # the rejected variant is no sample at all
+
+
+def test_a_rejected_recipe_is_retried_with_a_new_seed_and_parameters_within_the_budget(spec):
+    clips = _clips()
+    plan = plan_recipes(spec, clips, [], "procedural", draw=_draw)
+    failed = next(p for p in plan if p["condition"] == "fog")
+    retries = plan_recipes(spec, clips, plan, "procedural", outcomes=_reject(plan, failed), draw=_draw, retry_budget=2)
+    assert len(retries) == 1
+    retry = retries[0]
+    assert (retry["clip_id"], retry["condition"], retry["seed"], retry["retry_of"]) == (failed["clip_id"], "fog", failed["seed"] + 1, failed["plan_id"])
+    assert retry["recipe_params"] != failed["recipe_params"] and json.loads(retry["recipe_params"]).keys() == {"density", "airlight"}
+    assert retry["reason"].startswith("retry 1 of 2 on this clip: the seed-0 fog variant was rejected (clipped_pixels")
+    # The retry is rejected too: one more, naming the latest attempt; then the budget is spent.
+    plan += retries
+    second = plan_recipes(spec, clips, plan, "procedural", outcomes=_reject(plan, failed, retry), draw=_draw, retry_budget=2)
+    assert [(r["seed"], r["retry_of"]) for r in second] == [(2, retry["plan_id"])] and "the seed-1 fog variant" in second[0]["reason"]
+    plan += second
+    spent = plan_recipes(spec, clips, plan, "procedural", outcomes=_reject(plan, failed, retry, second[0]), draw=_draw, retry_budget=2)
+    # No third retry on that clip, and no fresh fog recipe on it either; the gap may go to another clip.
+    assert all(r["clip_id"] != failed["clip_id"] for r in spent)
+    assert all(r["retry_of"] is None for r in spent)
+
+
+def test_no_retries_without_a_budget_and_pending_recipes_are_not_retried(spec):
+    clips = _clips()
+    plan = plan_recipes(spec, clips, [], "procedural")
+    failed = plan[0]
+    assert all(r["retry_of"] is None for r in plan_recipes(spec, clips, plan, "procedural", outcomes=_reject(plan, failed), retry_budget=0))
+    pending = {p["plan_id"]: o for p, o in zip(plan, _reject(plan, failed).values()) if p is not failed}  # the failed one not yet evaluated
+    assert plan_recipes(spec, clips, plan, "procedural", outcomes=pending, retry_budget=2) == []
+
+
+def test_each_plan_row_records_the_parameters_drawn_for_it(spec):
+    plan = plan_recipes(spec, _clips(), [], "procedural", draw=_draw)
+    params = [json.loads(p["recipe_params"]) for p in plan]
+    assert all(params)
+    night_rain = [json.loads(p["recipe_params"]) for p in plan if p["condition"] == "night+rain"]
+    assert all(set(x) == {"night", "rain"} for x in night_rain)
+    assert len({json.dumps(x, sort_keys=True) for x in params}) == len(params)  # no two rows render the same recipe

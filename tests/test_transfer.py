@@ -76,3 +76,37 @@ def test_fog_follows_depth_when_the_clip_has_it(walkway):
     src_left, src_right = walkway.frames[:, :, : w // 2], walkway.frames[:, :, w // 2 :]
     assert np.abs(left.astype(int) - src_left).mean() < 0.5 * np.abs(right.astype(int) - src_right).mean()
     assert not make_engine("procedural").transfer(walkway, Recipe("fog")).used_depth
+
+
+def test_planned_parameters_are_drawn_from_the_documented_ranges_per_clip_and_seed():
+    from resources.transfer.backends.procedural import RANGES
+
+    engine = make_engine("procedural")
+    for condition, ranges in RANGES.items():
+        draws = [engine.plan_params(clip, condition, seed) for clip in ("a", "b") for seed in range(4)]
+        assert all(set(d) == set(ranges) for d in draws)
+        assert all(lo <= d[name] <= hi for d in draws for name, (lo, hi) in ranges.items())
+        assert len({tuple(sorted(d.items())) for d in draws}) == len(draws)  # every clip and seed draws its own
+        assert engine.plan_params("a", condition, 1) == engine.plan_params("a", condition, 1)  # the same row, the same draw
+    composite = engine.plan_params("a", "night+rain", 0)
+    assert set(composite) == {"night", "rain"} and isinstance(composite["rain"]["drops"], int)
+    assert engine.resolved_params(Recipe("night+rain", composite, 0))["rain"]["drops"] == composite["rain"]["drops"]
+
+
+def test_two_recipes_of_one_condition_on_one_clip_never_render_the_same_frames(walkway):
+    engine = make_engine("procedural")
+    for condition in ("dusk", "overcast", "fog", "motion_blur"):  # the conditions with no random overlay of their own
+        a, b = (engine.transfer(walkway, Recipe(condition, engine.plan_params("clip", condition, s), s)).frames for s in (0, 1))
+        assert not np.array_equal(a, b), condition
+
+
+
+def test_docs_list_every_range_the_backend_draws_from():
+    from pathlib import Path
+
+    from resources.transfer.backends.procedural import RANGES
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "transfer.md").read_text()
+    for condition, ranges in RANGES.items():
+        line = next(row for row in doc.splitlines() if row.startswith(f"| `{condition}` |"))
+        assert all(f"`{name}` {lo} to {hi}" in line for name, (lo, hi) in ranges.items()), condition

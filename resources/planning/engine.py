@@ -68,63 +68,113 @@ def _shows(clip: dict, condition: str) -> bool:
     return col is not None and clip.get(col) == value
 
 
-def coverage(clips: list[dict], plan: list[dict], condition: str) -> tuple[int, int]:
-    """(samples showing the condition, all samples) over the clips and the recipes planned on them."""
+@dataclass(frozen=True)
+class Outcome:
+    """What became of a planned recipe once its variant was evaluated (no Outcome: not yet)."""
+
+    accepted: bool
+    reason: str = ""  # the evaluator's first fail reason, for a rejected variant
+
+
+Outcomes = dict[str, Outcome]  # plan_id -> outcome
+Draw = Callable[[str, str, int], dict]  # (clip_id, condition, seed) -> the recipe's parameters
+
+
+def _rejected(row: dict, outcomes: Outcomes | None) -> bool:
+    outcome = (outcomes or {}).get(row["plan_id"])
+    return outcome is not None and not outcome.accepted
+
+
+def coverage(clips: list[dict], plan: list[dict], condition: str, outcomes: Outcomes | None = None) -> tuple[int, int]:
+    """(samples showing the condition, all samples) over the clips and the recipes planned on
+    them. A recipe counts while its variant is accepted or not yet evaluated; a rejected one
+    adds no sample."""
     ids = {c["clip_id"] for c in clips}
-    planned = [p for p in plan if p["clip_id"] in ids]
+    planned = [p for p in plan if p["clip_id"] in ids and not _rejected(p, outcomes)]
     showing = sum(_shows(c, condition) for c in clips) + sum(condition in p["condition"].split("+") for p in planned)
     return showing, len(clips) + len(planned)
 
 
-def plan_recipes(spec: Spec, clips: list[dict], existing: list[dict], backend: str, eligible: set[str] | None = None) -> list[dict]:
+def plan_recipes(
+    spec: Spec,
+    clips: list[dict],
+    existing: list[dict],
+    backend: str,
+    eligible: set[str] | None = None,
+    outcomes: Outcomes | None = None,
+    draw: Draw | None = None,
+    retry_budget: int = 0,
+) -> list[dict]:
     """New plan rows (the existing plan is kept, never redone) that bring every target share
-    up to the spec and every request up to its count. Coverage counts all ``clips``; new
-    recipes go only on the ``eligible`` ones (a day's clips), or on any clip when None.
-    Deterministic for the same inputs."""
+    up to the spec and every request up to its count, in accepted samples. Coverage counts all
+    ``clips``; new recipes go only on the ``eligible`` ones (a day's clips), or on any clip when
+    None. A rejected recipe is tried again with the next seed while its clip has retries left
+    (``retry_budget`` per clip); a (clip, condition) that was rejected gets no other new recipe.
+    ``draw`` gives each new row its parameters. Deterministic for the same inputs."""
     plan = list(existing)
     new: list[dict] = []
     clips = sorted(clips, key=lambda c: c["clip_id"])
 
-    def _may_plan(clip: dict) -> bool:
-        return eligible is None or clip["clip_id"] in eligible
+    def _may_plan(clip_id: str) -> bool:
+        return eligible is None or clip_id in eligible
 
-    def add(clip: dict, condition: str, reason: str, request: str | None) -> None:
-        seed = sum(1 for p in plan if p["clip_id"] == clip["clip_id"] and p["condition"] == condition)
+    def _live(clip_id: str, condition: str) -> bool:  # an attempt that is accepted or pending
+        return any(p["clip_id"] == clip_id and p["condition"] == condition and not _rejected(p, outcomes) for p in plan)
+
+    def _tried(clip_id: str, condition: str) -> bool:  # a rejected attempt: retries own this pair
+        return any(p["clip_id"] == clip_id and p["condition"] == condition and _rejected(p, outcomes) for p in plan)
+
+    def add(clip_id: str, condition: str, reason: str, request: str | None, retry_of: str | None = None) -> None:
+        seed = sum(1 for p in plan if p["clip_id"] == clip_id and p["condition"] == condition)
+        params = draw(clip_id, condition, seed) if draw else {}
         row = {
-            "plan_id": row_key("plan", clip["clip_id"], condition, seed, backend), "clip_id": clip["clip_id"], "condition": condition,
-            "seed": seed, "backend": backend, "spec_name": spec.name, "request": request, "reason": reason,
+            "plan_id": row_key("plan", clip_id, condition, seed, backend), "clip_id": clip_id, "condition": condition,
+            "seed": seed, "recipe_params": json.dumps(params, sort_keys=True), "backend": backend, "spec_name": spec.name,
+            "request": request, "reason": reason, "retry_of": retry_of,
         }
         plan.append(row)
         new.append(row)
 
-    # Requests first: the target shares then count the samples the requests add.
+    # Retries first: a retried recipe is pending again, so the shares below count it.
+    # The latest attempt of a (clip, condition) first: the reason a retry names is the last one.
+    for p in sorted(existing, key=lambda p: (p["clip_id"], p["condition"], -p["seed"])):
+        if not _rejected(p, outcomes) or not _may_plan(p["clip_id"]) or _live(p["clip_id"], p["condition"]):
+            continue
+        used = sum(1 for q in plan if q["clip_id"] == p["clip_id"] and q.get("retry_of"))
+        if used < retry_budget:
+            add(p["clip_id"], p["condition"], f"retry {used + 1} of {retry_budget} on this clip: the seed-{p['seed']} {p['condition']} "
+                f"variant was rejected ({outcomes[p['plan_id']].reason})", p.get("request"), p["plan_id"])
+    # Requests: a request counts its accepted and pending samples.
     for r in spec.requests:
-        group = [c for c in clips if all(str(c.get(k)) == str(v) for k, v in r["match"].items()) and _may_plan(c)]
-        have = sum(1 for p in plan if p.get("request") == r["name"])
+        group = [c for c in clips if all(str(c.get(k)) == str(v) for k, v in r["match"].items()) and _may_plan(c["clip_id"])]
+        group = [c for c in group if not _tried(c["clip_id"], r["condition"])]
+        have = sum(1 for p in plan if p.get("request") == r["name"] and not _rejected(p, outcomes))
         for k in range(have, r["clips"]):
             if not group:
                 break
             clip = group[k % len(group)]
-            add(clip, r["condition"], f"request '{r['name']}': {k + 1} of {r['clips']} {r['condition']} clips", r["name"])
+            add(clip["clip_id"], r["condition"], f"request '{r['name']}': {k + 1} of {r['clips']} {r['condition']} clips", r["name"])
     for scene, shares in sorted(spec.targets.items()):
         group = [c for c in clips if scene == "any" or c.get("scene_type") == scene]
-        open_clips = [c for c in group if _may_plan(c)]
-        if not open_clips:
-            continue
+        open_clips = [c for c in group if _may_plan(c["clip_id"])]
+        blocked: set[str] = set()  # conditions no open clip may take any more
         for _ in range(20 * len(group) + 100):  # each step adds one sample; sum of shares < 1 ends it
             gaps = {}
             for cond, share in shares.items():
-                showing, total = coverage(group, plan, cond)
-                if showing < share * total - 0.5:
+                showing, total = coverage(group, plan, cond, outcomes)
+                if cond not in blocked and showing < share * total - 0.5:
                     gaps[cond] = (share * total - showing, showing, total)
             if not gaps:
                 break
             cond = max(sorted(gaps), key=lambda k: gaps[k][0])
             _, showing, total = gaps[cond]
+            candidates = [c for c in open_clips if not _tried(c["clip_id"], cond)]
+            if not candidates:
+                blocked.add(cond)
+                continue
             # The clip with the fewest recipes of this condition, then the fewest recipes at all.
             uses = {c["clip_id"]: (sum(1 for p in plan if p["clip_id"] == c["clip_id"] and p["condition"] == cond),
-                                   sum(1 for p in plan if p["clip_id"] == c["clip_id"])) for c in open_clips}
-            candidates = [c for c in open_clips if not _shows(c, cond)] or open_clips
-            clip = min(candidates, key=lambda c: (*uses[c["clip_id"]], c["clip_id"]))
-            add(clip, cond, f"{cond}: {showing} of {total} {scene} samples ({showing / total:.0%}), target {shares[cond]:.0%}", None)
+                                   sum(1 for p in plan if p["clip_id"] == c["clip_id"])) for c in candidates}
+            clip = min([c for c in candidates if not _shows(c, cond)] or candidates, key=lambda c: (*uses[c["clip_id"]], c["clip_id"]))
+            add(clip["clip_id"], cond, f"{cond}: {showing} of {total} {scene} samples ({showing / total:.0%}), target {shares[cond]:.0%}", None)
     return new

@@ -9,7 +9,7 @@ import pyarrow.compute as pc
 from resources.lake import Lake
 from resources.lake.report import Json, Report
 from resources.planning.commit import commit_plan, commit_spec
-from resources.planning.engine import Spec, coverage, plan_recipes, spec_rows
+from resources.planning.engine import Draw, Outcome, Outcomes, Spec, coverage, plan_recipes, spec_rows
 from resources.stage_spec import Log
 
 CLIP_COLUMNS = ["clip_id", "status", "scene_type", "time_of_day", "weather", "source_kind", "ingest_date"]
@@ -20,31 +20,83 @@ def publish_spec(lake: Lake, spec: Spec, path: str) -> Report:
     return commit_spec(lake, spec_rows(spec), spec=spec.name, spec_path=path)
 
 
-def coverage_after(spec: Spec, kept: list[dict], plan: list[dict]) -> dict[str, dict]:
-    """Per scene type and condition of the spec: the share of kept clips planned to show it, and the target."""
+def outcomes(lake: Lake, plan: list[dict]) -> Outcomes:
+    """Each evaluated plan row's outcome: its variant accepted, or rejected with the first reason.
+
+    The planner reads the verdicts of earlier runs without declaring evaluated_samples a
+    dependency: the asset graph has no cycles, so a retry round is a later run of the day
+    (the retry sensor requests it; docs/planning.md)."""
+    variants = lake.read("transferred_variants", ["variant_id", "clip_id", "condition", "seed", "backend"]).to_pylist()
+    samples = lake.read("evaluated_samples", ["variant_id", "passed", "fail_reasons", "sample_kind"])
+    samples = samples.filter(pc.equal(samples.column("sample_kind"), "variant")).to_pylist()
+    verdicts = {s["variant_id"]: s for s in samples}
+    by_recipe: dict[tuple, list[dict]] = collections.defaultdict(list)
+    for v in variants:
+        if v["variant_id"] in verdicts:
+            by_recipe[(v["clip_id"], v["condition"], v["seed"], v["backend"])].append(verdicts[v["variant_id"]])
+    out: Outcomes = {}
+    for p in plan:
+        judged = by_recipe.get((p["clip_id"], p["condition"], p["seed"], p["backend"]))
+        if judged:
+            accepted = any(s["passed"] for s in judged)
+            reasons = [r for s in judged for r in (s["fail_reasons"] or [])]
+            out[p["plan_id"]] = Outcome(accepted, "" if accepted else (reasons[0] if reasons else "rejected"))
+    return out
+
+
+def coverage_after(spec: Spec, kept: list[dict], plan: list[dict], judged: Outcomes | None = None) -> dict[str, dict]:
+    """Per scene type and condition of the spec: the share of samples (kept clips, accepted and
+    pending variants) planned to show it, and the target."""
     shares = {}
     for scene, targets in spec.targets.items():
         group = [c for c in kept if scene == "any" or c.get("scene_type") == scene]
         for cond, target in targets.items():
-            showing, total = coverage(group, plan, cond)
+            showing, total = coverage(group, plan, cond, judged)
             shares[f"{scene}/{cond}"] = {"planned_share": round(showing / max(1, total), 3), "target": target}
     return shares
 
 
-def plan_day(lake: Lake, spec: Spec, backend: str, day: str, log: Log) -> Report:
-    """Plan the recipes of ``day``: coverage is judged over every day's kept clips, the new
-    recipes go on this day's clips; recipes already planned are kept."""
+def plan_day(
+    lake: Lake, spec: Spec, backend: str, day: str, log: Log, draw: Draw | None = None, retry_budget: int = 0, retry: bool = False
+) -> Report:
+    """Plan the recipes of ``day``: coverage is judged over every day's kept clips, in accepted
+    and pending samples; the new recipes go on this day's clips; recipes already planned are kept.
+
+    The day's own verdicts count only in a retry round (``retry``), which also retries the day's
+    rejected recipes within ``retry_budget`` per clip. Outside one, a rerun of the day sees the
+    same inputs as its first run did (other days' verdicts), so it plans nothing new."""
     clips = lake.read("curated_clips", CLIP_COLUMNS)
     kept = clips.filter(pc.equal(clips.column("status"), "kept")).to_pylist()
     existing = lake.read("transfer_plan").to_pylist()
+    judged = outcomes(lake, existing if retry else [p for p in existing if p["ingest_date"] != day])
     todays = {c["clip_id"] for c in kept if c["ingest_date"] == day}
-    new = plan_recipes(spec, kept, existing, backend, eligible=todays)
-    log.info(f"planned {len(new)} new recipes on {len(todays)} of {len(kept)} kept clips")
+    new = plan_recipes(spec, kept, existing, backend, eligible=todays, outcomes=judged, draw=draw, retry_budget=retry_budget if retry else 0)
+    retries = sum(1 for r in new if r["retry_of"])
+    log.info(f"planned {len(new)} new recipes ({retries} retries of rejected ones) on {len(todays)} of {len(kept)} kept clips")
     return commit_plan(
         lake,
         day,
         new,
         recipes_planned=len(new),
+        retries_planned=retries,
+        variants_rejected_so_far=sum(1 for o in judged.values() if not o.accepted),
         recipes_by_condition=Json(dict(collections.Counter(r["condition"] for r in new))),
-        coverage_after_plan=Json(coverage_after(spec, kept, existing + new)),
+        coverage_after_plan=Json(coverage_after(spec, kept, existing + new, judged)),
     )
+
+
+def retries_due(lake: Lake, spec: Spec, backend: str, day: str, retry_budget: int) -> list[str]:
+    """The plan_ids of the rejected recipes of ``day`` that a plan made now would try again
+    (commits nothing): the identity of the next retry round."""
+    if retry_budget <= 0:
+        return []
+    clips = lake.read("curated_clips", CLIP_COLUMNS, partition=day)
+    todays = {c["clip_id"] for c in clips.filter(pc.equal(clips.column("status"), "kept")).to_pylist()}
+    existing = lake.read("transfer_plan").to_pylist()
+    judged = outcomes(lake, [p for p in existing if p["clip_id"] in todays])
+    if not any(not o.accepted for o in judged.values()):
+        return []
+    kept = lake.read("curated_clips", CLIP_COLUMNS)
+    kept = kept.filter(pc.equal(kept.column("status"), "kept")).to_pylist()
+    new = plan_recipes(spec, kept, existing, backend, eligible=todays, outcomes=outcomes(lake, existing), retry_budget=retry_budget)
+    return sorted(r["retry_of"] for r in new if r["retry_of"])

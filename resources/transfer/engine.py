@@ -1,6 +1,7 @@
 """The TransferEngine interface every backend implements (procedural on CPU, Cosmos on GPU)."""
 from __future__ import annotations
 
+import hashlib
 import json
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
@@ -8,6 +9,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from resources.lake.tables import row_key
+
+
+def recipe_rng(clip_id: str, condition: str, seed: int) -> np.random.Generator:
+    """The generator a recipe draws its parameters from: one per (clip, condition, seed), so the
+    same plan row always draws the same parameters, and seed 0 on two clips draws two sets."""
+    digest = hashlib.sha256(f"{clip_id}|{condition}|{seed}".encode()).digest()
+    return np.random.default_rng(int.from_bytes(digest[:8], "little"))
 
 
 class TransferError(Exception):
@@ -68,6 +76,15 @@ class TransferEngine(ABC):
     def transfer(self, clip: ClipMedia, recipe: Recipe) -> TransferOutput:
         """Render the variant, frames of the same shape as ``clip.frames``; raise
         TransferError when the recipe cannot run on this clip."""
+
+    def draw_params(self, condition: str, rng: np.random.Generator) -> dict:
+        """A recipe's parameters drawn from this backend's documented ranges. The default draws
+        none: a generative backend varies its output through the seed alone."""
+        return {}
+
+    def plan_params(self, clip_id: str, condition: str, seed: int) -> dict:
+        """The parameters a plan row records for its recipe (see ``recipe_rng``)."""
+        return self.draw_params(condition, recipe_rng(clip_id, condition, seed))
 
     def supports(self, condition: str) -> bool:
         """Whether this backend can render a condition (``a+b`` composes where supported)."""

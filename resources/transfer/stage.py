@@ -89,7 +89,8 @@ def planned_recipes(lake: Lake, backend: str, day: str, version: int | None = No
     plan = plan.filter(pc.equal(plan.column("backend"), backend)).to_pylist()
     recipes: dict[str, list[Recipe]] = collections.defaultdict(list)
     for p in plan:
-        recipes[p["clip_id"]].append(Recipe(p["condition"], {}, p["seed"]))
+        # A row planned before parameters were drawn has none: its recipe renders the defaults.
+        recipes[p["clip_id"]].append(Recipe(p["condition"], json.loads(p.get("recipe_params") or "{}"), p["seed"]))
     return recipes, len(plan)
 
 

@@ -30,6 +30,7 @@ COLUMN_LINEAGE: dict[str, dict[str, list[tuple[str, str]]]] = {
         "footage_id": [("curated_clips", "footage_id")],
         "condition": [("transfer_plan", "condition")],
         "seed": [("transfer_plan", "seed")],
+        "recipe_params": [("transfer_plan", "recipe_params")],
         "num_frames": [("curated_clips", "num_frames")],
         "width": [("curated_clips", "width")],
         "height": [("curated_clips", "height")],

@@ -14,10 +14,12 @@ TRANSFER_PLAN = TableSpec(
             ("clip_id", pa.string()),
             ("condition", pa.string()),
             ("seed", pa.int64()),
+            ("recipe_params", pa.string()),  # JSON: the parameters drawn for the recipe; null on rows planned before they were drawn
             ("backend", pa.string()),
             ("spec_name", pa.string()),
             ("request", pa.string()),
             ("reason", pa.string()),  # why this recipe was chosen
+            ("retry_of", pa.string()),  # plan_id of the rejected attempt this row tries again; null for a first attempt
             ("ingest_date", pa.string()),  # YYYY-MM-DD, the daily partition
         ]
     ),

@@ -25,6 +25,23 @@ _DEFAULTS: dict[str, dict] = {
 }
 DEPTH_AWARE = ("fog", "glare")
 
+# The ranges a planned recipe draws its parameters from (uniformly, with the plan row's seed;
+# integers stay integers). Each range holds its default near the middle, and spans what still
+# reads as the condition without breaking the clip: a stronger setting belongs to a new
+# condition, not to a wider range. Parameters not listed keep their default. docs/transfer.md
+# lists them.
+RANGES: dict[str, dict[str, tuple[float, float]]] = {
+    "night": {"gain": (0.3, 0.4), "gamma": (1.45, 1.75), "blue_shift": (0.18, 0.3), "noise_sigma": (2.0, 4.0)},
+    "dusk": {"gain": (0.62, 0.75), "gamma": (1.1, 1.3), "warmth": (0.15, 0.3)},
+    "fog": {"density": (0.035, 0.055), "airlight": (190, 215)},
+    "rain": {"drops": (180, 320), "length": (11, 17), "alpha": (0.28, 0.4)},
+    "snow": {"flakes": (230, 370), "desaturate": (0.4, 0.6)},
+    "glare": {"strength": (150.0, 190.0), "centre_x": (0.4, 0.6)},
+    "overcast": {"desaturate": (0.45, 0.65), "contrast": (0.7, 0.82)},
+    "sensor_noise": {"sigma": (7.0, 11.0), "read_noise": (1.5, 2.5)},
+    "motion_blur": {"length": (7, 11), "angle_deg": (-15.0, 15.0)},
+}
+
 
 _REFERENCE_PIXELS = 768 * 576  # overlay counts and sizes in _DEFAULTS are for a frame this big
 
@@ -133,6 +150,12 @@ def _motion_blur(frame: np.ndarray, p: dict) -> np.ndarray:
     return cv2.filter2D(frame, -1, kernel / max(kernel.sum(), 1e-6))
 
 
+def _draw(rng: np.random.Generator, lo: float, hi: float) -> float | int:
+    if isinstance(lo, int) and isinstance(hi, int):
+        return int(rng.integers(lo, hi + 1))
+    return round(float(rng.uniform(lo, hi)), 3)
+
+
 class ProceduralTransfer(TransferEngine):
     backend = "procedural"
     version = "1.0"
@@ -143,6 +166,12 @@ class ProceduralTransfer(TransferEngine):
 
     def supports(self, condition: str) -> bool:
         return all(part in _DEFAULTS for part in condition.split("+"))
+
+    def draw_params(self, condition: str, rng: np.random.Generator) -> dict:
+        """Each part's parameters drawn from RANGES: flat for one condition, keyed by part for a
+        composite one (the shape ``resolved_params`` reads)."""
+        drawn = {part: {name: _draw(rng, lo, hi) for name, (lo, hi) in RANGES[part].items()} for part in condition.split("+")}
+        return next(iter(drawn.values())) if len(drawn) == 1 else drawn
 
     def resolved_params(self, recipe: Recipe) -> dict:
         """Each part's parameters: the defaults, overridden by the recipe's (flat for a single
