@@ -31,7 +31,7 @@ ui: setup
 test: setup-dev
 	$(PY) -m pytest -q -p no:cacheprovider
 
-## 24 SIGKILL-and-rerun trials over every table and between two commits (about 35 minutes; `make test` runs 3).
+## 24 SIGKILL-and-rerun trials over every table and between two commits (about an hour on 2 cores; `make test` runs 3).
 crash-trials: setup-dev
 	FACTORY_CRASH_TRIALS=24 $(PY) -m pytest -q -p no:cacheprovider tests/reliability/test_crash_trials.py
 

@@ -89,15 +89,18 @@ def break_variant(kind: str, clip: ClipMedia, variant: np.ndarray, condition: st
     raise ValueError(kind)
 
 
-def corpus(clips: dict[str, ClipMedia], seed: int = 3, rng_seed: int = 7) -> list[Case]:
+def corpus(clips: dict[str, ClipMedia], seed: int = 3, rng_seed: int = 7, drawn: bool = False) -> list[Case]:
     """Every good condition and every break on each clip: ``seed`` is the recipes' seed,
-    ``rng_seed`` the breaks' (a held-out split uses seeds its thresholds never saw)."""
+    ``rng_seed`` the breaks' (a held-out split uses seeds its thresholds never saw). ``drawn``:
+    the good variants render parameters drawn as the planner draws them (docs/transfer.md),
+    not the defaults."""
     engine = make_engine("procedural")
     rng = np.random.default_rng(rng_seed)
     cases = []
     for name, clip in clips.items():
         for condition in GOOD_CONDITIONS:
-            variant = engine.transfer(clip, Recipe(condition, {}, seed)).frames
+            params = engine.plan_params(name, condition, seed) if drawn else {}
+            variant = engine.transfer(clip, Recipe(condition, params, seed)).frames
             cases.append(Case(name, "good", condition, variant, clip))
         for i, kind in enumerate(BREAKS):
             condition = list(WRONG)[(i + len(name)) % len(WRONG)]

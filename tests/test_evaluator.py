@@ -195,3 +195,37 @@ def test_the_verdict_policy_says_which_unmeasured_checks_block(source):
 def test_measurable_motion_is_measured(source):
     checks = {c.name: c for c in Evaluator().evaluate(source, _variant(source, "fog"), "fog")}
     assert all(checks[n].measured and np.isfinite(checks[n].score) for n in ("hallucination", "missing_motion", "misalignment"))
+
+
+@pytest.fixture(scope="module")
+def small_sim(tmp_path_factory) -> ClipMedia:
+    """A 160x120 simulated tabletop: the frame size at which flakes and streaks are 3 px."""
+    from resources.sources.simulator import render_scene, scene_params
+    from tests.calibration import sim_clip
+
+    return sim_clip(render_scene(scene_params(0, 11, 160, 120, 10, 24), tmp_path_factory.mktemp("small-sim")))
+
+
+@pytest.fixture(scope="module")
+def tree(footage) -> np.ndarray:
+    return np.stack([f.image for f in iter_frames(footage["tree"], 0, 24)])  # 320x240, leaves in the wind
+
+
+def test_snow_is_seen_on_a_small_frame(small_sim):
+    """Flakes of a 160x120 frame are plus-shaped once thresholded; a 2x2 opening erased them all."""
+    snow = make_engine("procedural").transfer(small_sim, Recipe("snow", {}, 3)).frames
+    assert adherence("snow", small_sim.frames, snow) >= 0.5
+
+
+def test_snow_is_not_taken_for_rain(tree):
+    """On a 320x240 frame a flake is as tall as the streak filter; rain must also darken the scene."""
+    engine = make_engine("procedural")
+    assert adherence("rain", tree, engine.transfer(ClipMedia(tree, [], 10.0), Recipe("snow", {}, 1)).frames) < 0.5
+    assert adherence("rain", tree, engine.transfer(ClipMedia(tree, [], 10.0), Recipe("rain", {}, 1)).frames) >= 0.5
+
+
+def test_motion_blur_of_a_moving_camera_is_not_taken_for_sensor_noise(small_sim):
+    engine = make_engine("procedural")
+    blur = engine.transfer(small_sim, Recipe("motion_blur", {}, 1)).frames
+    noise = engine.transfer(small_sim, Recipe("sensor_noise", {}, 1)).frames
+    assert adherence("sensor_noise", small_sim.frames, blur) < 0.5 <= adherence("sensor_noise", small_sim.frames, noise)

@@ -48,7 +48,10 @@ def _flake_share(src: np.ndarray, var: np.ndarray) -> float:
     if len(var) < 2:
         return 0.0
     th = _new_thin(src, var, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7)))
-    blobs = np.stack([cv2.morphologyEx((t > 30).astype(np.uint8), cv2.MORPH_OPEN, np.ones((2, 2), np.uint8)) for t in th])
+    # A cross, not a 2x2 square: both remove lone grain pixels, but a 2x2 square also removed the
+    # 3-pixel flakes of a 160x120 frame (a plus shape once thresholded).
+    cross = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
+    blobs = np.stack([cv2.morphologyEx((t > 30).astype(np.uint8), cv2.MORPH_OPEN, cross) for t in th])
     return float(blobs.mean())
 
 
@@ -90,7 +93,9 @@ def cue(condition: str, src: np.ndarray, var: np.ndarray) -> float:
     if condition == "fog":
         return _ramp(_dark_channel(var) - _dark_channel(src), 1.0, 10.0)
     if condition == "rain":
-        return _ramp(_streak_share(src, var), 0.002, 0.006)
+        # Streaks, in a scene that got darker: on a small frame a falling flake is as tall as the
+        # streak filter, so snow (which brightens) would otherwise pass as rain.
+        return min(_ramp(_streak_share(src, var), 0.002, 0.006), _ramp(lum, 1.0, 0.93))
     if condition == "snow":
         return min(_ramp(_flake_share(src, var), 0.0003, 0.0012), _ramp(_saturation(var) / max(1.0, _saturation(src)), 0.95, 0.75))
     if condition == "glare":
@@ -104,7 +109,9 @@ def cue(condition: str, src: np.ndarray, var: np.ndarray) -> float:
     if condition == "overcast":
         return min(_ramp(_saturation(var) / max(1.0, _saturation(src)), 0.9, 0.6), _ramp(contrast, 1.0, 0.85))
     if condition == "sensor_noise":
-        return _ramp(_temporal_noise(src, var), 0.5, 0.9)
+        # Grain that changes per frame, on a clip that got no softer: grain adds fine detail, while
+        # a blur of a moving camera also raises the residual (see docs/evaluator.md) but removes it.
+        return min(_ramp(_temporal_noise(src, var), 0.5, 0.9), _ramp(_sharpness(var) / max(1.0, _sharpness(src)), 0.9, 1.0))
     if condition == "motion_blur":
         return _ramp(_sharpness(var) / max(1.0, _sharpness(src)), 0.85, 0.5)
     raise ValueError(f"no adherence cue for condition {condition!r}")

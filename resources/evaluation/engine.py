@@ -39,7 +39,7 @@ from resources.evaluation.timing import (
     worst_deviation_frames,
 )
 
-EVALUATOR_VERSION = "classical-4"  # 4: timestamp checks (issue 20)
+EVALUATOR_VERSION = "classical-5"  # 4: timestamp checks (issue 20); 5: snow, rain and sensor-noise cues
 SEMANTIC, PHYSICAL, GEOMETRIC, INTEGRITY = "semantic_alignment", "physical_laws", "geometric_reasoning", "visual_integrity"
 
 

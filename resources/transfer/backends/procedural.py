@@ -142,7 +142,9 @@ def _sensor_noise(frame: np.ndarray, p: dict, rng: np.random.Generator) -> np.nd
 
 
 def _motion_blur(frame: np.ndarray, p: dict) -> np.ndarray:
-    k = max(3, int(p["length"]) | 1)
+    # The length is for a 576-row frame, like the overlays: the same motion smears fewer pixels
+    # of a smaller sensor.
+    k = max(3, int(_scaled(p["length"], *frame.shape[:2], 3)) | 1)
     kernel = np.zeros((k, k), np.float32)
     kernel[k // 2, :] = 1.0 / k
     rot = cv2.getRotationMatrix2D((k / 2 - 0.5, k / 2 - 0.5), p["angle_deg"], 1.0)
@@ -158,7 +160,7 @@ def _draw(rng: np.random.Generator, lo: float, hi: float) -> float | int:
 
 class ProceduralTransfer(TransferEngine):
     backend = "procedural"
-    version = "1.0"
+    version = "1.1"  # 1.1: motion blur scaled with the frame
     model_id = None
 
     def conditions(self) -> tuple[str, ...]:
