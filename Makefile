@@ -4,7 +4,7 @@ PY          := $(VENV)/bin/python
 DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export DAGSTER_HOME
 
-.PHONY: setup setup-dev demo ui test crash-trials bench clean
+.PHONY: setup setup-dev demo ui test crash-trials lerobot-check bench clean
 
 $(VENV)/.installed: pyproject.toml scripts/setup.sh
 	bash scripts/setup.sh $(VENV)
@@ -34,6 +34,11 @@ test: setup-dev
 ## 24 SIGKILL-and-rerun trials over every table and between two commits (about an hour on 2 cores; `make test` runs 3).
 crash-trials: setup-dev
 	FACTORY_CRASH_TRIALS=24 $(PY) -m pytest -q -p no:cacheprovider tests/reliability/test_crash_trials.py
+
+## Load the factory's LeRobot v3 exports with lerobot's own LeRobotDataset (an isolated venv of about
+## 8 GB, made once under ~/.cache/physai; too big for CI, so `make test` checks layout and schema).
+lerobot-check: setup
+	$(PY) scripts/lerobot_check.py
 
 ## Benchmarks; each prints one JSON object on its last line.
 bench: setup

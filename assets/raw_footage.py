@@ -18,13 +18,15 @@ from resources.sources.stage import ingest_day
     kinds={"delta", "pyav", "pybullet"},
     description="Every file that landed on the partition's day (its `YYYY-MM-DD/` folder in the landing zone, a local "
     "directory or an S3 prefix, "
-    "else its modification date), plus simulated pybullet scenes not rendered before, keyed by the sha256 of "
-    "its bytes. Files that are not decodable video go to `rejects` with a reason.",
+    "else its modification date), LeRobot v3 datasets that landed there (one row per episode and camera), "
+    "plus simulated pybullet scenes and robot episodes not rendered before, keyed by the sha256 of "
+    "its bytes. Files that are not decodable video, and datasets that cannot be read, go to `rejects` with a reason.",
 )
 def raw_footage(
     context: dg.AssetExecutionContext, lake: LakeResource, landing: LandingZoneResource, simulator: SimulatorResource
 ) -> dg.MaterializeResult:
     with refused_batches_fail_the_step():
         return to_result(
-            ingest_day(lake.lake(), landing.zone(), landing.ingest_settings(), landing.settle_s, simulator.scene_params(), context.partition_key, context.log)
+            ingest_day(lake.lake(), landing.zone(), landing.ingest_settings(), landing.settle_s, simulator.scene_params(), context.partition_key, context.log,
+                       simulator.episode_params())
         )

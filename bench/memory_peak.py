@@ -40,7 +40,7 @@ def land_segments(landing: Path, count: int) -> None:
 
 
 def child(lake: str, landing: str) -> None:
-    os.environ.update({"FACTORY_LAKE_ROOT": lake, "FACTORY_LANDING_DIR": landing, "FACTORY_SIMULATOR_SCENES": "0", "FACTORY_LANDING_SETTLE_S": "0"})
+    os.environ.update({"FACTORY_LAKE_ROOT": lake, "FACTORY_LANDING_DIR": landing, "FACTORY_SIMULATOR_SCENES": "0", "FACTORY_SIMULATOR_EPISODES": "0", "FACTORY_LANDING_SETTLE_S": "0"})
     import dagster as dg
 
     from dagster_project.definitions import defs

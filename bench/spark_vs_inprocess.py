@@ -64,7 +64,7 @@ def _fps(path: Path) -> float:
 
 
 def resources(lake_root: Path, landing: Path) -> dict:
-    return resources_for("local", lake={"root": str(lake_root)}, landing={"path": str(landing), "settle_s": 0}, simulator={"scenes": 0})
+    return resources_for("local", lake={"root": str(lake_root)}, landing={"path": str(landing), "settle_s": 0}, simulator={"scenes": 0, "episodes": 0})
 
 
 def curate(template: Path, work: Path, name: str, landing: Path, run_config: dict | None) -> tuple[float, dict, list[dict]]:

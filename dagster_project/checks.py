@@ -23,7 +23,7 @@ def raw_footage_blobs_exist(context: dg.AssetCheckExecutionContext, lake: LakeRe
     # The day this run materialized (every day when the run has no partition): one request per
     # blob of that day, not of the whole lake, so the check costs the same on the hundredth night.
     day = context.run.tags.get("dagster/partition")
-    table = store.read("raw_footage", ["blob_key", "depth_blob_key", "seg_blob_key"], partition=day)
+    table = store.read("raw_footage", ["blob_key", "depth_blob_key", "seg_blob_key", "episode_blob_key"], partition=day)
     keys = [k for col in table.columns for k in col.drop_null().to_pylist()]
     return _result([k for k in keys if not store.blobs.exists(k)], "blobs missing", len(keys))
 
@@ -108,3 +108,41 @@ def summary_counts_every_sample(lake: LakeResource) -> dg.AssetCheckResult:
     samples = store.row_count("evaluated_samples")
     counted = sum(store.read("evaluation_summary", ["samples"]).column("samples").to_pylist())
     return _result([] if counted == samples else [f"{counted} counted, {samples} evaluated"], "mismatches", samples)
+
+
+@dg.asset_check(asset="episodes", blocking=True, description="Every episode's cameras are raw_footage rows of that episode, "
+                "each with one frame per action.")
+def episodes_match_their_footage(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> dg.AssetCheckResult:
+    store = lake.lake()
+    day = context.run.tags.get("dagster/partition")
+    footage = {r["footage_id"]: r for r in store.read("raw_footage", ["footage_id", "episode_id", "frame_count"], partition=day).to_pylist()}
+    episodes = store.read("episodes", ["episode_id", "footage_ids", "frame_count", "action"], partition=day).to_pylist()
+    bad = [
+        e["episode_id"] for e in episodes
+        if len(e["action"]) != e["frame_count"] or any(
+            f not in footage or footage[f]["episode_id"] != e["episode_id"] or footage[f]["frame_count"] != e["frame_count"] for f in e["footage_ids"])
+    ]
+    return _result(bad, "episodes whose cameras or actions do not line up", len(episodes))
+
+
+@dg.asset_check(asset="lerobot_export", blocking=True, description="Every export of the day is where its row says, with the "
+                "episodes and frames it records.")
+def lerobot_exports_are_complete(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> dg.AssetCheckResult:
+    import json
+
+    import pyarrow.fs as pafs
+
+    day = context.run.tags.get("dagster/partition")
+    exports = lake.lake().read("lerobot_exports", ["export_id", "uri", "episodes", "frames"], partition=day).to_pylist()
+    bad = []
+    for e in exports:
+        fs, base = pafs.FileSystem.from_uri(e["uri"]) if "://" in e["uri"] else (pafs.LocalFileSystem(), e["uri"])
+        try:
+            with fs.open_input_stream(f"{base}/meta/info.json") as fh:
+                info = json.loads(fh.read())
+        except (OSError, ValueError):
+            bad.append(f"{e['uri']}: no readable meta/info.json")
+            continue
+        if (info.get("total_episodes"), info.get("total_frames")) != (e["episodes"], e["frames"]):
+            bad.append(f"{e['uri']}: {info.get('total_episodes')} episodes, {info.get('total_frames')} frames")
+    return _result(bad, "exports missing or not as recorded", len(exports))

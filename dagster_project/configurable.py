@@ -18,6 +18,7 @@ from resources.execution.settings import ExecutionSettings
 from resources.lake import Lake
 from resources.sources.ingest import IngestSettings
 from resources.sources.landing import LandingZone
+from resources.sources.robot import episode_params
 from resources.sources.simulator import scene_params
 
 
@@ -37,7 +38,11 @@ class LakeResource(dg.ConfigurableResource):
     S3 credentials come from the environment (AWS_*) or the instance role, never from here."""
 
     root: str = "./lake"
+    lerobot_export_root: str = ""  # where LeRobot exports go; empty: <root>/exports/lerobot
     _lake: Lake | None = PrivateAttr(default=None)
+
+    def lerobot_root(self) -> str:
+        return self.lerobot_export_root or f"{self.root.rstrip('/')}/exports/lerobot"
 
     def lake(self) -> Lake:
         if self._lake is None:
@@ -62,7 +67,9 @@ class LandingZoneResource(dg.ConfigurableResource):
 
 
 class SimulatorResource(dg.ConfigurableResource):
-    """pybullet scenes rendered with the TinyRenderer; ``scenes=0`` turns simulation off."""
+    """pybullet scenes and robot episodes rendered with the TinyRenderer; ``scenes=0`` and
+    ``episodes=0`` turn each off. Robot episodes render 3 cameras each (about 15 frames/s per
+    camera at 160x120 on one core), so their count and size are kept small by default."""
 
     scenes: int = 2
     seed: int = 7
@@ -70,9 +77,18 @@ class SimulatorResource(dg.ConfigurableResource):
     height: int = 240
     fps: int = 10
     num_frames: int = 40
+    episodes: int = 3
+    episode_width: int = 160
+    episode_height: int = 120
+    episode_frames: int = 48
+    failure_every: int = 3  # every n-th episode carries a scripted fault (a missed grasp or push); 0: none
 
     def scene_params(self) -> list[dict]:
         return [scene_params(i, self.seed, self.width, self.height, self.fps, self.num_frames) for i in range(self.scenes)]
+
+    def episode_params(self) -> list[dict]:
+        return [episode_params(i, self.seed, self.episode_width, self.episode_height, self.fps, self.episode_frames, self.failure_every)
+                for i in range(self.episodes)]
 
 
 class CuratorResource(EngineResource):

@@ -44,11 +44,12 @@ def metadata_value(value: Any, name: str = "", context: dg.AssetExecutionContext
     return value
 
 
-def suite_check_spec(table: str) -> dg.AssetCheckSpec:
+def suite_check_spec(table: str, asset: str | None = None) -> dg.AssetCheckSpec:
     """The check that reports what the table's GX suite did to this materialization's batches.
     A table-level failure already stops the step before its commit; this check warns when
-    row-level expectations sent rows to ``rejects``."""
-    return dg.AssetCheckSpec(SUITE_CHECK, asset=table, description=f"The {table} GX suite: rows validated before the commit, and rows it rejected.")
+    row-level expectations sent rows to ``rejects``. ``asset``: the asset, where its name is
+    not the table's (lerobot_export records its datasets in lerobot_exports)."""
+    return dg.AssetCheckSpec(SUITE_CHECK, asset=asset or table, description=f"The {table} GX suite: rows validated before the commit, and rows it rejected.")
 
 
 def suite_check(outcome: SuiteOutcome) -> dg.AssetCheckResult:

@@ -16,10 +16,11 @@ import pyarrow as pa
 from resources.lake import Lake
 from resources.lake.report import Report
 from resources.lake.tables import TOKENIZED_SHARDS
-from resources.tokenization.stage import SAMPLE_COLUMNS, STAGE, pending_samples, shard_commits, tokenize_sample
+from resources.tokenization.stage import SAMPLE_COLUMNS, STAGE, episode_windows, pending_samples, shard_commits, tokenize_sample, with_episode
 from spark_jobs.job import Job, batches, engine, map_schema, run
 
-TOKENS = pa.schema([f for f in TOKENIZED_SHARDS.schema if f.name != "ingest_date"])
+# The driver adds the episode's actions and states (from tables pinned at launch), not the workers.
+TOKENS = pa.schema([f for f in TOKENIZED_SHARDS.schema if f.name not in ("ingest_date", "action", "state")])
 
 
 def tokenizer_task(lake_root: str, settings: dict, out: pa.Schema):
@@ -31,7 +32,8 @@ def tokenizer_task(lake_root: str, settings: dict, out: pa.Schema):
         tok = engine("tokenizer", settings)
         for batch in batches_in:
             for sample in batch.to_pylist():
-                clip = {"clip_id": sample["clip_id"], "caption": sample.pop("caption")}
+                clip = {"clip_id": sample["clip_id"], "caption": sample.pop("caption"), "episode_id": sample.pop("episode_id"),
+                        "camera": sample.pop("camera")}
                 yield from batches([tokenize_sample(lake, tok, sample, clip, val_fraction)], out)
 
     return tokenize
@@ -46,7 +48,8 @@ def tokenize(job: Job) -> Report:
     shards = shard_commits(store, job.engines, day)
     if pending:
         samples = job.read("evaluated_samples", SAMPLE_COLUMNS).join(F.broadcast(job.keys_frame("sample_id", pending)), "sample_id", "left_semi")
-        captions = job.read("curated_clips", ["clip_id", "caption"])
+        captions = job.read("curated_clips", ["clip_id", "caption", "episode_id", "camera"])
+        windows = episode_windows(store, day, job.version("curated_clips"), job.version("episodes"))
         inputs = samples.join(captions, "clip_id", "left").repartitionByRange(job.tasks(len(pending)), "sample_id").sortWithinPartitions("sample_id")
         struct, out = map_schema(TOKENS)
         tokens = inputs.mapInArrow(tokenizer_task(store.root, job.extras["engines"], out), struct).persist(StorageLevel.MEMORY_AND_DISK)
@@ -58,7 +61,7 @@ def tokenize(job: Job) -> Report:
             if row["sample_id"] < last:  # shards depend on the order: never pack out of order
                 raise RuntimeError(f"token rows arrived out of sample-id order ({row['sample_id']} after {last})")
             last = row["sample_id"]
-            shards.add(dict(row, tokens=bytes(row["tokens"])))
+            shards.add(with_episode(dict(row, tokens=bytes(row["tokens"])), windows))
             if i % 10 == 0 or i == len(pending):
                 job.log.info(f"committed tokens of {i}/{len(pending)} samples")
         tokens.unpersist()

@@ -97,7 +97,8 @@ def test_downstream_refreshes_only_after_upstream_blocking_checks_pass():
 
 def test_every_derived_table_carries_the_automation_condition():
     graph = defs.resolve_asset_graph()
-    for name in ["curated_clips", "coverage_report", "transfer_plan", "transferred_variants", "evaluated_samples", "evaluation_summary", "tokenized_shards"]:
+    for name in ["curated_clips", "coverage_report", "transfer_plan", "transferred_variants", "evaluated_samples", "evaluation_summary", "tokenized_shards",
+                 "episodes", "lerobot_export"]:
         assert graph.get(dg.AssetKey(name)).automation_condition == REFRESH_WHEN_UPSTREAM_PASSES, name
     # Footage enters by the schedule and the sensor, never by itself.
     assert graph.get(dg.AssetKey("raw_footage")).automation_condition is None

@@ -12,7 +12,7 @@ def test_raw_footage_blobs_are_checked_for_the_runs_day_only(tmp_path, small_mp4
     landing = tmp_path / "landing"
     copy_into(landing / "2026-11-01", footage["tree"])
     copy_into(landing / "2026-11-02", small_mp4)
-    resources = resources_for("local", lake={"root": str(tmp_path / "lake")}, landing={"path": str(landing), "settle_s": 0}, simulator={"scenes": 0})
+    resources = resources_for("local", lake={"root": str(tmp_path / "lake")}, landing={"path": str(landing), "settle_s": 0}, simulator={"episodes": 0, "scenes": 0})
     for day in ("2026-11-01", "2026-11-02"):
         assert dg.materialize([raw_footage, raw_footage_blobs_exist], resources=resources, partition_key=day).success
     lake = resources["lake"].lake()

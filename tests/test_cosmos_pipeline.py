@@ -93,7 +93,7 @@ def upstream(tmp_path_factory, footage) -> Path:
         "local",
         lake={"root": str(root / "lake")},
         landing={"path": str(landing.parent)},
-        simulator={"scenes": 1, "width": 64, "height": 48, "num_frames": 14},
+        simulator={"episodes": 0, "scenes": 1, "width": 64, "height": 48, "num_frames": 14},
         curator={"min_clip_s": 0.5},
     )
     assert dg.materialize([raw_footage, curated_clips], resources=resources, partition_key=DAY).success

@@ -48,7 +48,7 @@ def test_curation_materializes_with_model_backends(tmp_path, tiny, footage):
         "local",
         lake={"root": str(tmp_path / "lake")},
         landing={"path": str(landing)},
-        simulator={"scenes": 0},
+        simulator={"episodes": 0, "scenes": 0},
         embedder={"backend": "transformers", "model": str(tiny["clip"])},
         captioner={"backend": "vlm", "model": str(tiny["blip"])},
     )

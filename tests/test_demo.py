@@ -1,7 +1,8 @@
 """`make demo`'s job on the embedded default (the bundled footage, the default scenario, CPU
 backends), into a lake of its own: every video it wrote plays back in time, as judged by the
 ffmpeg command line and PyAV (raw footage keeps its own bytes, so only clips and variants); every
-variant is its own (drawn parameters, its own blob); a rejected recipe was retried."""
+variant is its own (drawn parameters, its own blob); a rejected recipe was retried; robot
+episodes with three cameras and actions go through every table into a LeRobot v3 export."""
 import collections
 import json
 import os
@@ -39,3 +40,17 @@ def test_every_video_make_demo_writes_plays_back_in_time(tmp_path):
     assert len(clips) >= 5 and any(c["is_vfr"] for c in clips.values())
     assert errors == {}
     assert worst <= 0.5
+    # Robot episodes: three cameras and actions, through every table, into a LeRobot export.
+    episodes = {e["episode_id"]: e for e in lake.read("episodes").to_pylist()}
+    assert len(episodes) >= 3 and all(len(e["cameras"]) >= 3 and len(e["action"]) == e["frame_count"] for e in episodes.values())
+    assert {e["success"] for e in episodes.values()} == {True, False}  # failures are data too
+    views = [c for c in lake.read("curated_clips").to_pylist() if c["episode_id"] in episodes]
+    assert {c["camera"] for c in views} == {"front", "side", "wrist"}
+    view_ids = {c["clip_id"] for c in views}
+    assert any(v["clip_id"] in view_ids for v in variants)
+    assert any(s["clip_id"] in view_ids for s in lake.read("evaluated_samples").to_pylist())
+    shards = [t for t in lake.read("tokenized_shards", ["episode_id", "action", "num_frames"]).to_pylist() if t["episode_id"]]
+    assert shards and all(len(t["action"]) == t["num_frames"] for t in shards)
+    exports = lake.read("lerobot_exports").to_pylist()
+    assert exports and all(Path(e["uri"], "meta/info.json").is_file() for e in exports)
+    assert sum(e["episodes"] for e in exports) >= 3

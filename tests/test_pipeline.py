@@ -45,7 +45,7 @@ def factory(tmp_path_factory, footage):
         "local",
         lake={"root": str(root / "lake")},
         landing={"path": str(landing.parent)},
-        simulator={"scenes": 2, "width": 160, "height": 120, "num_frames": 20},
+        simulator={"episodes": 0, "scenes": 2, "width": 160, "height": 120, "num_frames": 20},
         scenario={"path": str(spec)},
         tokenizer={"shard_max_rows": 8},
     )

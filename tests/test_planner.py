@@ -136,3 +136,29 @@ def test_each_plan_row_records_the_parameters_drawn_for_it(spec):
     night_rain = [json.loads(p["recipe_params"]) for p in plan if p["condition"] == "night+rain"]
     assert all(set(x) == {"night", "rain"} for x in night_rain)
     assert len({json.dumps(x, sort_keys=True) for x in params}) == len(params)  # no two rows render the same recipe
+
+
+def test_a_window_is_planned_once_and_every_view_gets_its_recipe(spec):
+    """Three cameras of one robot-episode window: one recipe on the lead view, the same on the
+    others; a rejected side view rejects the window, and its retry goes to every view again."""
+    from resources.planning.views import fan_out, split_views, window_outcomes
+
+    windows = [[{"clip_id": f"{e}{c}{'0' * 62}", "time_of_day": "day", "weather": "unknown", "scene_type": "robot_arm", "episode_id": f"e{e}",
+                 "camera": cam, "start_frame": 0, "end_frame": 48} for c, cam in (("a", "wrist"), ("b", "front"), ("c", "side"))] for e in range(4)]
+    planned, others = split_views([v for w in windows for v in w])
+    assert [c["camera"] for c in planned] == ["front"] * 4 and all([c["camera"] for c in o] == ["side", "wrist"] for o in others.values())
+    plan = plan_recipes(spec, planned, [], "procedural", draw=_draw)
+    views = next(w for w in windows if any(p["clip_id"] == w[1]["clip_id"] for p in plan))  # a window the shares put a recipe on
+    lead_rows = [p for p in plan if p["clip_id"] == views[1]["clip_id"]]
+    fanned = fan_out(lead_rows, others, lead_rows)
+    assert len(fanned) == 2 * len(lead_rows)
+    for row in fanned:
+        lead = next(p for p in lead_rows if p["plan_id"] == row["view_of"])
+        assert (row["condition"], row["seed"], row["recipe_params"]) == (lead["condition"], lead["seed"], lead["recipe_params"])
+    side = next(r for r in fanned if r["clip_id"] == views[2]["clip_id"])
+    judged = window_outcomes(lead_rows + fanned, {side["plan_id"]: Outcome(False, "condition_adherence: 0.1 not >= 0.5")})
+    assert not judged[side["view_of"]].accepted and "another view of the window" in judged[side["view_of"]].reason
+    retries = plan_recipes(spec, planned, plan, "procedural", outcomes=judged, draw=_draw, retry_budget=1)
+    plan = plan + fan_out(plan, others, plan)
+    again = [r for r in retries if r["retry_of"] == side["view_of"]]
+    assert len(again) == 1 and {r["clip_id"] for r in fan_out(again, others, plan)} == {views[0]["clip_id"], views[2]["clip_id"]}

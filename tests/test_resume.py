@@ -36,7 +36,7 @@ def test_killed_curation_resumes_and_matches_an_uninterrupted_run(tmp_path, foot
     copy_into(landing / DAY, footage["megamind"], footage["tree"], footage["vtest"])
     (tmp_path / "home").mkdir()
     env = {**os.environ, "DAGSTER_HOME": str(tmp_path / "home"), "FACTORY_LAKE_ROOT": str(tmp_path / "killed"),
-           "FACTORY_LANDING_DIR": str(landing), "FACTORY_SIMULATOR_SCENES": "2"}
+           "FACTORY_LANDING_DIR": str(landing), "FACTORY_SIMULATOR_SCENES": "2", "FACTORY_SIMULATOR_EPISODES": "0"}
     ingest = _materialize("raw_footage", env)
     assert ingest.wait(timeout=300) == 0, ingest.stdout.read()
     footage_count = Lake(str(tmp_path / "killed")).row_count("raw_footage")

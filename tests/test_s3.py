@@ -54,7 +54,7 @@ def test_the_whole_dag_runs_on_an_s3_lake_from_an_s3_landing_zone(s3_env, prefix
         "local",
         lake={"root": root},
         landing={"path": f"s3://{prefix}/landing"},
-        simulator={"scenes": 1, "width": 160, "height": 120, "num_frames": 20},
+        simulator={"episodes": 0, "scenes": 1, "width": 160, "height": 120, "num_frames": 20},
         scenario={"path": str(spec)},
     )
     assets = assets_named("raw_footage", "curated_clips", "coverage_report", "scenario_spec", "transfer_plan",

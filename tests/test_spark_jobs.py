@@ -36,7 +36,7 @@ def _resources(lake_root: str, landing: str, spec: str) -> dict:
         "local",
         lake={"root": lake_root},
         landing={"path": landing},
-        simulator={"scenes": 2, "width": 160, "height": 120, "num_frames": 20},
+        simulator={"episodes": 0, "scenes": 2, "width": 160, "height": 120, "num_frames": 20},
         scenario={"path": spec},
         tokenizer={"shard_max_rows": 3},  # several shards from a few samples
     )

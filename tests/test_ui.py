@@ -47,7 +47,7 @@ def webserver(tmp_path):
     port = _free_port()
     env = {
         **os.environ, "DAGSTER_HOME": str(tmp_path / "home"), "FACTORY_LAKE_ROOT": str(tmp_path / "lake"), "FACTORY_LANDING_DIR": str(tmp_path / "landing"),
-        "FACTORY_SIMULATOR_SCENES": "1", "FACTORY_SIMULATOR_NUM_FRAMES": "20",
+        "FACTORY_SIMULATOR_SCENES": "1", "FACTORY_SIMULATOR_EPISODES": "0", "FACTORY_SIMULATOR_NUM_FRAMES": "20",
     }
     log = open(tmp_path / "dagster-dev.log", "w")
     dagster = Path(sys.executable).parent / "dagster"

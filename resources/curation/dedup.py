@@ -26,8 +26,9 @@ class KeptIndex:
 
     @classmethod
     def from_table(cls, lake: Lake, embedder_id: str, version: int | None = None) -> KeptIndex:
-        t = lake.read("curated_clips", ["clip_id", "status", "phash", "embedding", "embedder"], version=version)
-        t = t.filter(pc.equal(t.column("status"), "kept"))
+        t = lake.read("curated_clips", ["clip_id", "status", "phash", "embedding", "embedder", "episode_id"], version=version)
+        # Episode windows are exempt from dedup both ways (see decide).
+        t = t.filter(pc.and_(pc.equal(t.column("status"), "kept"), pc.is_null(t.column("episode_id"))))
         index = cls(dict(zip(t.column("clip_id").to_pylist(), t.column("phash").to_pylist())))
         for cid, emb, who in zip(t.column("clip_id").to_pylist(), t.column("embedding").to_pylist(), t.column("embedder").to_pylist()):
             if who == embedder_id and emb is not None:  # other embedders' vectors live in another space
@@ -59,10 +60,17 @@ class DedupDecision:
         return self.reason is None
 
 
-def decide(engines: CurationEngines, kept: KeptIndex, clip_id: str, phash: str, embedding: np.ndarray, filter_reason: str | None) -> DedupDecision:
+def decide(engines: CurationEngines, kept: KeptIndex, clip_id: str, phash: str, embedding: np.ndarray, filter_reason: str | None,
+           exempt: bool = False) -> DedupDecision:
     """Dedup one clip against every clip kept before it (the table's and this run's), and
     remember it when it is kept. Both executors call this in one order (footage id, then clip
-    index), so the first kept wins the same way everywhere."""
+    index), so the first kept wins the same way everywhere.
+
+    ``exempt``: a robot episode's window. Episodes of one rig look alike by design (the same
+    table, the same arm); what sets them apart is their actions, which pixels do not see. Such
+    a window is neither dropped as a duplicate nor counted as one for other clips."""
+    if exempt:
+        return DedupDecision(filter_reason, None, None)
     dup, similarity = most_similar(embedding, kept.embeddings)
     reason = filter_reason
     if reason is None:
@@ -90,5 +98,6 @@ def dedup_footage(engines: CurationEngines, kept: KeptIndex, scanned: list[dict]
     rows = []
     for row in sorted(scanned, key=lambda r: r["clip_index"]):
         embedding = np.asarray(row["embedding"], np.float32)
-        rows.append(apply_decision(row, decide(engines, kept, row["clip_id"], row["phash"], embedding, row["drop_reason"])))
+        rows.append(apply_decision(row, decide(engines, kept, row["clip_id"], row["phash"], embedding, row["drop_reason"],
+                                               exempt=row.get("episode_id") is not None)))
     return rows

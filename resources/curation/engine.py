@@ -11,7 +11,7 @@ import collections
 import tempfile
 from collections.abc import Iterator
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import cv2
@@ -27,7 +27,7 @@ from resources.engines import Engines
 from resources.media.codec import iter_frames
 from resources.media.encoder import EncodeQueue, H264Writer, output_rate
 
-CURATOR_VERSION = "classical-3"  # 3: clips timed i / fps (issue 20)
+CURATOR_VERSION = "classical-4"  # 3: clips timed i / fps (issue 20); 4: a robot episode's cameras cut in aligned windows (issue 16)
 _THUMB = 64  # side of the grey thumbnails kept per frame for motion and perceptual hashing
 _COLOUR_THUMB = (48, 36)  # per-frame colour thumbnails for the weight-free embedder
 _KEYFRAME_EVERY = 10  # every 10th analysis frame (256 px wide) is kept for model backends
@@ -134,14 +134,19 @@ class Curator:
             return None
         raise ValueError(f"unknown shot detector {s.detector!r} (content | adaptive | stride)")
 
-    def split(self, video_path: Path, fps: float, work_dir: Path, vfr: bool = False) -> Iterator[ClipCandidate]:
+    def split(self, video_path: Path, fps: float, work_dir: Path, vfr: bool = False, aligned: bool = False) -> Iterator[ClipCandidate]:
         """Yield every shot (or window of a long shot) as a scored candidate; its H.264 file
         is complete once ``candidate.encoded`` resolves. Constant-rate footage is timed
-        ``i / fps`` (see iter_frames); variable-rate footage keeps its own times."""
+        ``i / fps`` (see iter_frames); variable-rate footage keeps its own times.
+
+        ``aligned`` (a camera of a robot episode): fixed windows from frame 0, nothing trimmed,
+        whatever the shot detector would say, so that every camera of the episode is cut at
+        the same frames and a window is one time span across all of them."""
         fps = fps if fps > 0 else 25.0
+        curator = Curator(replace(self.settings, detector="stride", trim_frames=0)) if aligned else self
         encoder = EncodeQueue()
         try:
-            yield from self._split(video_path, fps, work_dir, encoder, vfr)
+            yield from curator._split(video_path, fps, work_dir, encoder, vfr)
         finally:
             encoder.shutdown()
 

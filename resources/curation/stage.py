@@ -63,7 +63,8 @@ def _scans(lake: Lake, engines: CurationEngines, footage: dict) -> Iterator[tupl
     row's status and drop reason are the filters' verdict, and it refers to no media yet."""
     curator = engines.curator
     with tempfile.TemporaryDirectory(prefix="curate-") as work, lake.blobs.local_path(footage["blob_key"]) as src:
-        for cand in curator.split(Path(src), footage["fps"], Path(work), vfr=bool(footage.get("is_vfr"))):
+        aligned = footage.get("episode_id") is not None
+        for cand in curator.split(Path(src), footage["fps"], Path(work), vfr=bool(footage.get("is_vfr")), aligned=aligned):
             cand.encoded.result()  # the encode of this clip has finished (or raises)
             flags, reason = curator.assess(cand)
             # float32, as the table stores it: this run's dedup compares the vectors a resumed run
@@ -91,7 +92,7 @@ def curate_footage(lake: Lake, engines: CurationEngines, footage: dict, kept: Ke
     try:
         with closing(_scans(lake, engines, footage)) as scans:
             for row, cand, embedding in scans:
-                decision = decide(engines, kept, row["clip_id"], row["phash"], embedding, row["drop_reason"])
+                decision = decide(engines, kept, row["clip_id"], row["phash"], embedding, row["drop_reason"], exempt=row["episode_id"] is not None)
                 if decision.kept:
                     added.append(row["clip_id"])
                     _store_media(lake, footage, cand, row, truth_cache)
@@ -160,6 +161,8 @@ def _clip_row(footage: dict, cand: ClipCandidate, clip_id: str, flags: list[str]
         "depth_blob_key": None,
         "seg_blob_key": None,
         "sim_params": footage.get("sim_params"),
+        "episode_id": footage.get("episode_id"),
+        "camera": footage.get("camera"),
         "curator_version": CURATOR_VERSION,
     }
 

@@ -96,7 +96,15 @@ class Lake:
         if dt is None:
             schema = spec.schema if columns is None else pa.schema([spec.schema.field(c) for c in columns])
             return schema.empty_table()
-        return self.dataset(dt, name).to_table(columns=columns, filter=self._partition_filter(name, partition))
+        dataset = self.dataset(dt, name)
+        # A column added to the table's spec since its files were written reads as nulls, so a
+        # lake made by an older version keeps working until its next MERGE adds the column.
+        have = set(dataset.schema.names)
+        wanted = columns or spec.schema.names
+        table = dataset.to_table(columns=[c for c in wanted if c in have] if columns else None, filter=self._partition_filter(name, partition))
+        for c in (c for c in wanted if c not in have and c in spec.schema.names):
+            table = table.append_column(spec.schema.field(c), pa.nulls(table.num_rows, spec.schema.field(c).type))
+        return table.select(columns) if columns else table
 
     def iter_batches(
         self, name: str, columns: list[str] | None = None, filter: pc.Expression | None = None, batch_size: int = 64,

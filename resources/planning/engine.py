@@ -130,7 +130,7 @@ def plan_recipes(
         row = {
             "plan_id": row_key("plan", clip_id, condition, seed, backend), "clip_id": clip_id, "condition": condition,
             "seed": seed, "recipe_params": json.dumps(params, sort_keys=True), "backend": backend, "spec_name": spec.name,
-            "request": request, "reason": reason, "retry_of": retry_of,
+            "request": request, "reason": reason, "retry_of": retry_of, "view_of": None,
         }
         plan.append(row)
         new.append(row)

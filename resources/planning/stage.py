@@ -10,9 +10,11 @@ from resources.lake import Lake
 from resources.lake.report import Json, Report
 from resources.planning.commit import commit_plan, commit_spec
 from resources.planning.engine import Draw, Outcome, Outcomes, Spec, coverage, plan_recipes, spec_rows
+from resources.planning.views import fan_out, split_views, window_outcomes
 from resources.stage_spec import Log
 
-CLIP_COLUMNS = ["clip_id", "status", "scene_type", "time_of_day", "weather", "source_kind", "ingest_date"]
+CLIP_COLUMNS = ["clip_id", "status", "scene_type", "time_of_day", "weather", "source_kind", "ingest_date", "episode_id", "camera",
+                "start_frame", "end_frame"]
 
 
 def publish_spec(lake: Lake, spec: Spec, path: str) -> Report:
@@ -25,7 +27,7 @@ def outcomes(lake: Lake, plan: list[dict]) -> Outcomes:
 
     The planner reads the verdicts of earlier runs without declaring evaluated_samples a
     dependency: the asset graph has no cycles, so a retry round is a later run of the day
-    (the retry sensor requests it; docs/planning.md)."""
+    (the retry sensor requests it; docs/operations.md)."""
     variants = lake.read("transferred_variants", ["variant_id", "clip_id", "condition", "seed", "backend"]).to_pylist()
     samples = lake.read("evaluated_samples", ["variant_id", "passed", "fail_reasons", "sample_kind"])
     samples = samples.filter(pc.equal(samples.column("sample_kind"), "variant")).to_pylist()
@@ -65,12 +67,11 @@ def plan_day(
     The day's own verdicts count only in a retry round (``retry``), which also retries the day's
     rejected recipes within ``retry_budget`` per clip. Outside one, a rerun of the day sees the
     same inputs as its first run did (other days' verdicts), so it plans nothing new."""
-    clips = lake.read("curated_clips", CLIP_COLUMNS)
-    kept = clips.filter(pc.equal(clips.column("status"), "kept")).to_pylist()
-    existing = lake.read("transfer_plan").to_pylist()
-    judged = outcomes(lake, existing if retry else [p for p in existing if p["ingest_date"] != day])
+    kept, others, existing, every_row = _inputs(lake)
+    judged = window_outcomes(every_row, outcomes(lake, every_row if retry else [p for p in every_row if p["ingest_date"] != day]))
     todays = {c["clip_id"] for c in kept if c["ingest_date"] == day}
     new = plan_recipes(spec, kept, existing, backend, eligible=todays, outcomes=judged, draw=draw, retry_budget=retry_budget if retry else 0)
+    new += fan_out(new, others, every_row)
     retries = sum(1 for r in new if r["retry_of"])
     log.info(f"planned {len(new)} new recipes ({retries} retries of rejected ones) on {len(todays)} of {len(kept)} kept clips")
     return commit_plan(
@@ -90,13 +91,19 @@ def retries_due(lake: Lake, spec: Spec, backend: str, day: str, retry_budget: in
     (commits nothing): the identity of the next retry round."""
     if retry_budget <= 0:
         return []
-    clips = lake.read("curated_clips", CLIP_COLUMNS, partition=day)
-    todays = {c["clip_id"] for c in clips.filter(pc.equal(clips.column("status"), "kept")).to_pylist()}
-    existing = lake.read("transfer_plan").to_pylist()
-    judged = outcomes(lake, [p for p in existing if p["clip_id"] in todays])
-    if not any(not o.accepted for o in judged.values()):
+    kept, _, existing, every_row = _inputs(lake)
+    todays = {c["clip_id"] for c in kept if c["ingest_date"] == day}
+    judged = window_outcomes(every_row, outcomes(lake, every_row))
+    if not any(not o.accepted for pid, o in judged.items() if pid in {p["plan_id"] for p in existing if p["clip_id"] in todays}):
         return []
-    kept = lake.read("curated_clips", CLIP_COLUMNS)
-    kept = kept.filter(pc.equal(kept.column("status"), "kept")).to_pylist()
-    new = plan_recipes(spec, kept, existing, backend, eligible=todays, outcomes=outcomes(lake, existing), retry_budget=retry_budget)
+    new = plan_recipes(spec, kept, existing, backend, eligible=todays, outcomes=judged, retry_budget=retry_budget)
     return sorted(r["retry_of"] for r in new if r["retry_of"])
+
+
+def _inputs(lake: Lake) -> tuple[list[dict], dict[str, list[dict]], list[dict], list[dict]]:
+    """(the kept clips the planner plans on, lead clip -> the other views of its window, the
+    plan rows it plans with (no fanned-out view rows), every plan row)."""
+    clips = lake.read("curated_clips", CLIP_COLUMNS)
+    kept, others = split_views(clips.filter(pc.equal(clips.column("status"), "kept")).to_pylist())
+    every_row = lake.read("transfer_plan").to_pylist()
+    return kept, others, [p for p in every_row if not p.get("view_of")], every_row

@@ -21,10 +21,16 @@ class IngestSettings:
     max_file_bytes: int = 4 << 30
 
 
-def ingest_file(lake: Lake, path: Path, source_uri: str, known: set[str], settings: IngestSettings, scene: SimScene | None = None) -> tuple[dict | None, dict | None]:
-    """One file -> (raw_footage row, None) or (None, rejects row); (None, None) if already ingested."""
+def ingest_file(lake: Lake, path: Path, source_uri: str, known: set[str], settings: IngestSettings, scene: SimScene | None = None,
+                view_of: str | None = None) -> tuple[dict | None, dict | None]:
+    """One file -> (raw_footage row, None) or (None, rejects row); (None, None) if already ingested.
+
+    ``view_of`` (an episode and camera): the footage is that camera's stream, keyed by the
+    episode, the camera and the bytes, so two episodes whose videos happen to be the same bytes
+    (but whose actions differ) are two footages."""
     try:
         footage_id = sha256_file(path)
+        footage_id = row_key("episode-view", view_of, footage_id) if view_of else footage_id
     except OSError as exc:
         return None, reject_row(STAGE, row_key("unreadable", source_uri), "unreadable", f"file cannot be read ({exc.strerror or exc})", source_uri)
     if footage_id in known:
@@ -54,6 +60,9 @@ def ingest_file(lake: Lake, path: Path, source_uri: str, known: set[str], settin
         "sim_params": None,
         "depth_blob_key": None,
         "seg_blob_key": None,
+        "episode_id": None,
+        "camera": None,
+        "episode_blob_key": None,
         "ingested_at": datetime.now(timezone.utc),
     }
     if scene is not None:

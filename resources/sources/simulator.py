@@ -110,7 +110,7 @@ def _add_object(client: int, obj: dict) -> int:
     return body
 
 
-def _npz(array: np.ndarray) -> bytes:
+def npz(array: np.ndarray) -> bytes:
     buf = io.BytesIO()
     np.savez_compressed(buf, data=array)
     return buf.getvalue()
@@ -158,7 +158,7 @@ def render_scene(params: dict, out_dir: Path) -> SimScene:
     out_dir.mkdir(parents=True, exist_ok=True)
     video = out_dir / f"sim_{params['scene_type']}_{sid[:12]}.mp4"
     write_h264(video, rgb_frames, fps=fps)
-    return SimScene(sid, params, video, _npz(np.stack(depth_frames)), _npz(np.stack(seg_frames)))
+    return SimScene(sid, params, video, npz(np.stack(depth_frames)), npz(np.stack(seg_frames)))
 
 
 def load_npz(data: bytes) -> np.ndarray:

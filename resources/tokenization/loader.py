@@ -20,11 +20,13 @@ from torch.utils.data import IterableDataset, get_worker_info
 from resources.lake import Lake
 from resources.lake.tables import TOKENIZED_SHARDS
 
-_META = ["token_id", "shard_id", "split", "sample_id", "clip_id", "footage_id", "variant_id", "condition", "caption", "tokenizer_id", "tokenizer_version", "num_frames"]
+_META = ["token_id", "shard_id", "split", "sample_id", "clip_id", "footage_id", "variant_id", "condition", "caption", "tokenizer_id", "tokenizer_version", "num_frames",
+         "episode_id", "camera"]
 
 
 class TokenShardDataset(IterableDataset):
-    """Yields {"tokens": tensor, "caption": str, "meta": {...}} for one split of the shards.
+    """Yields {"tokens": tensor, "caption": str, "meta": {...}} for one split of the shards; a robot
+    episode's view also has "action" and "state" (num_frames x dim), aligned with its frames.
 
     ``version`` pins the Delta version read (a dataset release); ``rank``/``world_size``
     default to torch.distributed's when it is initialised.
@@ -56,10 +58,18 @@ class TokenShardDataset(IterableDataset):
         workers, worker_id = (worker.num_workers, worker.id) if worker else (1, 0)
         readers, reader = self.world_size * workers, self.rank * workers + worker_id
         for fragment in self._files(lake)[reader::readers]:
-            columns = [*_META, "tokens", "token_shape", "token_dtype"]
+            columns = [*_META, "tokens", "token_shape", "token_dtype", "action", "state"]
+            have = set(fragment.physical_schema.names)  # files written before episodes carry no actions
+            table = fragment.to_table(columns=[c for c in columns if c in have])
+            for c in (c for c in columns if c not in have):
+                table = table.append_column(c, pa.nulls(table.num_rows, TOKENIZED_SHARDS.schema.field(c).type))
             # Files delta-rs merged may hold strings as string_view: read them as the table declares.
-            table = fragment.to_table(columns=columns).cast(pa.schema([TOKENIZED_SHARDS.schema.field(c) for c in columns]))
+            table = table.select(columns).cast(pa.schema([TOKENIZED_SHARDS.schema.field(c) for c in columns]))
             table = table.filter(pc.equal(table.column("split"), self.split))
             for row in table.to_pylist():
                 tokens = np.frombuffer(row["tokens"], dtype=row["token_dtype"]).reshape(row["token_shape"])
-                yield {"tokens": torch.from_numpy(tokens.copy()), "caption": row["caption"], "meta": {k: row[k] for k in _META}}
+                item = {"tokens": torch.from_numpy(tokens.copy()), "caption": row["caption"], "meta": {k: row[k] for k in _META}}
+                if row["action"] is not None:  # a robot episode's view: one action and one state per frame of the clip
+                    item["action"] = torch.tensor(row["action"], dtype=torch.float32)
+                    item["state"] = torch.tensor(row["state"], dtype=torch.float32)
+                yield item

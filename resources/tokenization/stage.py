@@ -35,7 +35,8 @@ def tokenize_sample(lake: Lake, tokenizer: Tokenizer, sample: dict, clip: dict, 
     return {
         "token_id": token_id(tokenizer, sample["sample_id"]),
         "shard_id": None,
-        "split": split_of(sample["clip_id"], val_fraction),
+        # An episode's views and windows share one split: a camera in train and another in val would leak.
+        "split": split_of(clip.get("episode_id") or sample["clip_id"], val_fraction),
         "sample_id": sample["sample_id"],
         "clip_id": sample["clip_id"],
         "footage_id": sample["footage_id"],
@@ -50,7 +51,29 @@ def tokenize_sample(lake: Lake, tokenizer: Tokenizer, sample: dict, clip: dict, 
         "num_frames": tokenized.num_frames,
         "recon_psnr": psnr(frames, tokenizer.decode(tokenized)),
         "compression_ratio": frames.nbytes / len(payload),
+        "episode_id": clip.get("episode_id"),
+        "camera": clip.get("camera"),
     }
+
+
+CLIP_COLUMNS = ["clip_id", "caption", "episode_id", "camera", "start_frame", "end_frame"]
+
+
+def episode_windows(lake: Lake, day: str, clips_version: int | None = None, episodes_version: int | None = None) -> dict[str, dict]:
+    """clip_id -> the actions and states of its episode over the clip's frames, for the day's
+    clips that are views of a robot episode (both tables read at the versions given)."""
+    clips = [c for c in lake.read("curated_clips", CLIP_COLUMNS, version=clips_version, partition=day).to_pylist() if c["episode_id"]]
+    if not clips:
+        return {}
+    episodes = {e["episode_id"]: e for e in lake.read("episodes", ["episode_id", "action", "state"], version=episodes_version, partition=day).to_pylist()}
+    return {c["clip_id"]: {"action": episodes[c["episode_id"]]["action"][c["start_frame"]:c["end_frame"]],
+                           "state": episodes[c["episode_id"]]["state"][c["start_frame"]:c["end_frame"]]}
+            for c in clips if c["episode_id"] in episodes}
+
+
+def with_episode(row: dict, windows: dict[str, dict]) -> dict:
+    """A token row with its episode's actions and states (None for a sample of no episode)."""
+    return {**row, **windows.get(row["clip_id"], {"action": None, "state": None})}
 
 
 SAMPLE_COLUMNS = ["sample_id", "sample_kind", "variant_id", "clip_id", "footage_id", "condition", "blob_key", "passed"]
@@ -77,11 +100,12 @@ def run(lake: Lake, engines: Engines, day: str, log: Log) -> Report:
     """The day's accepted samples tokenized in process, each sealed shard committed at once."""
     tok = engines["tokenizer"]
     samples = pending_samples(lake, tok, day)
-    clips = {c["clip_id"]: c for c in lake.read("curated_clips", ["clip_id", "caption"], partition=day).to_pylist()}
+    clips = {c["clip_id"]: c for c in lake.read("curated_clips", CLIP_COLUMNS, partition=day).to_pylist()}
+    windows = episode_windows(lake, day)
     shards = shard_commits(lake, engines, day)
     val_fraction = engines.settings["tokenizer"]["val_fraction"]
     for i, sample in enumerate(samples, 1):
-        shards.add(tokenize_sample(lake, tok, sample, clips[sample["clip_id"]], val_fraction))
+        shards.add(with_episode(tokenize_sample(lake, tok, sample, clips[sample["clip_id"]], val_fraction), windows))
         if i % 10 == 0 or i == len(samples):
             log.info(f"tokenized {i}/{len(samples)} samples")
     return shards.result()
@@ -89,7 +113,7 @@ def run(lake: Lake, engines: Engines, day: str, log: Log) -> Report:
 
 STAGE = StageSpec(
     table="tokenized_shards",
-    inputs=("evaluated_samples", "curated_clips", "tokenized_shards"),
+    inputs=("evaluated_samples", "curated_clips", "episodes", "tokenized_shards"),
     engines=("tokenizer",),
     job="tokenization",
     run=run,

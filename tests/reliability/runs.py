@@ -21,7 +21,7 @@ def materialize_day(lake: str | Path, landing: Path, home: Path, **env: str) -> 
     """Start the whole day's materialization in its own process group (so it can be killed whole)."""
     home.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "DAGSTER_HOME": str(home), "FACTORY_LAKE_ROOT": str(lake), "FACTORY_LANDING_DIR": str(landing),
-           "FACTORY_SIMULATOR_SCENES": "1", "FACTORY_SIMULATOR_WIDTH": "160", "FACTORY_SIMULATOR_HEIGHT": "120",
+           "FACTORY_SIMULATOR_SCENES": "1", "FACTORY_SIMULATOR_EPISODES": "0", "FACTORY_SIMULATOR_WIDTH": "160", "FACTORY_SIMULATOR_HEIGHT": "120",
            "FACTORY_SIMULATOR_NUM_FRAMES": "20", "FACTORY_LANDING_SETTLE_S": "0", **env}
     dagster = Path(sys.executable).parent / "dagster"
     return subprocess.Popen(

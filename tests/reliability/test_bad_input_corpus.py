@@ -30,7 +30,7 @@ def corpus_run(tmp_path_factory, footage):
     landing = root / "landing"
     copy_into(landing / EARLIER, footage["megamind"])
     cases = make_corpus(landing / DAY, root / "outside", footage)
-    resources = resources_for("local", lake={"root": str(root / "lake")}, landing={"path": str(landing), "settle_s": 30}, simulator={"scenes": 0})
+    resources = resources_for("local", lake={"root": str(root / "lake")}, landing={"path": str(landing), "settle_s": 30}, simulator={"episodes": 0, "scenes": 0})
     checks = checks_on("raw_footage", "curated_clips")
     assert dg.materialize([raw_footage, curated_clips, *checks], resources=resources, partition_key=EARLIER).success
     stop = threading.Event()
@@ -104,7 +104,7 @@ def test_ingested_cases_were_curated(corpus_run):
 def test_a_deferred_file_is_taken_once_it_stops_changing(corpus_run, footage):
     # Runs last: it adds to the module's lake. The copy has finished; the next run looks at it.
     resources = resources_for(
-        "local", lake={"root": corpus_run["lake"].root}, landing={"path": str(corpus_run["landing"]), "settle_s": 30}, simulator={"scenes": 0}
+        "local", lake={"root": corpus_run["lake"].root}, landing={"path": str(corpus_run["landing"]), "settle_s": 30}, simulator={"episodes": 0, "scenes": 0}
     )
     assert dg.materialize([raw_footage], resources=resources, partition_key=DAY).success
     rejects = {r["source_uri"]: r for r in corpus_run["lake"].read("rejects").to_pylist()}

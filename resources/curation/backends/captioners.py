@@ -54,6 +54,9 @@ class TemplateCaptioner(Captioner):
         c = conditions(clip)
         if clip.get("sim_params"):
             sim = json.loads(clip["sim_params"])
+            if "task" in sim:  # a robot episode's camera
+                return f"A simulated {sim['robot']} arm told to {sim['task']}, seen by its {sim['camera']['camera']} camera; " \
+                    f"{c['time_of_day']} lighting, {c['motion_level']} motion, {clip['duration_s']:.1f} s at {clip['width']}x{clip['height']}."
             shapes = sorted({o["shape"] for o in sim["objects"]})
             what = f"A simulated {sim['scene_type']} scene with {len(sim['objects'])} objects ({', '.join(shapes)}), seen by a camera orbiting at {abs(sim['camera']['orbit_deg_per_s']):.0f} deg/s"
         else:

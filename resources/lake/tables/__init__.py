@@ -7,7 +7,9 @@ from resources.lake.tables.coverage_report import COVERAGE_REPORT
 from resources.lake.tables.curated_clips import CURATED_CLIPS
 from resources.lake.tables.dataset_releases import DATASET_RELEASES
 from resources.lake.tables.evaluated_samples import EVALUATED_SAMPLES, CHECK_STRUCT
+from resources.lake.tables.episodes import EPISODES
 from resources.lake.tables.evaluation_summary import EVALUATION_SUMMARY
+from resources.lake.tables.lerobot_exports import LEROBOT_EXPORTS
 from resources.lake.tables.raw_footage import RAW_FOOTAGE
 from resources.lake.tables.rejects import REJECTS, reject_row
 from resources.lake.tables.scenario_spec import SCENARIO_SPEC
@@ -20,11 +22,11 @@ TABLES: dict[str, TableSpec] = {
     spec.name: spec
     for spec in (
         RAW_FOOTAGE, CURATED_CLIPS, TRANSFERRED_VARIANTS, EVALUATED_SAMPLES, TOKENIZED_SHARDS, COVERAGE_REPORT, SCENARIO_SPEC,
-        TRANSFER_PLAN, EVALUATION_SUMMARY, REJECTS, DATASET_RELEASES,
+        TRANSFER_PLAN, EVALUATION_SUMMARY, REJECTS, DATASET_RELEASES, EPISODES, LEROBOT_EXPORTS,
     )
 }
 
 __all__ = [
     "CHECK_STRUCT", "COLUMN_LINEAGE", "TABLES", "TableSpec", "reject_row", "row_key",
-    'RAW_FOOTAGE', 'CURATED_CLIPS', 'TRANSFERRED_VARIANTS', 'EVALUATED_SAMPLES', 'TOKENIZED_SHARDS', 'COVERAGE_REPORT', 'SCENARIO_SPEC', 'TRANSFER_PLAN', 'EVALUATION_SUMMARY', 'REJECTS', 'DATASET_RELEASES',
+    'RAW_FOOTAGE', 'CURATED_CLIPS', 'TRANSFERRED_VARIANTS', 'EVALUATED_SAMPLES', 'TOKENIZED_SHARDS', 'COVERAGE_REPORT', 'SCENARIO_SPEC', 'TRANSFER_PLAN', 'EVALUATION_SUMMARY', 'REJECTS', 'DATASET_RELEASES', 'EPISODES', 'LEROBOT_EXPORTS',
 ]

@@ -4,6 +4,14 @@ from __future__ import annotations
 # Where derived columns come from: table -> column -> [(upstream table, column)]. Reported as
 # dagster/column_lineage, so the UI can follow a column back through the tables.
 COLUMN_LINEAGE: dict[str, dict[str, list[tuple[str, str]]]] = {
+    "episodes": {
+        "episode_id": [("raw_footage", "episode_id")],
+        "source_kind": [("raw_footage", "source_kind")],
+        "footage_ids": [("raw_footage", "footage_id")],
+        "cameras": [("raw_footage", "camera")],
+        "frames_blob_key": [("raw_footage", "episode_blob_key")],
+        "ingest_date": [("raw_footage", "ingest_date")],
+    },
     "curated_clips": {
         "clip_id": [("raw_footage", "footage_id")],
         "footage_id": [("raw_footage", "footage_id")],
@@ -15,6 +23,8 @@ COLUMN_LINEAGE: dict[str, dict[str, list[tuple[str, str]]]] = {
         "depth_blob_key": [("raw_footage", "depth_blob_key")],
         "seg_blob_key": [("raw_footage", "seg_blob_key")],
         "sim_params": [("raw_footage", "sim_params")],
+        "episode_id": [("raw_footage", "episode_id")],
+        "camera": [("raw_footage", "camera")],
         "ingest_date": [("raw_footage", "ingest_date")],
     },
     "transfer_plan": {
@@ -48,6 +58,10 @@ COLUMN_LINEAGE: dict[str, dict[str, list[tuple[str, str]]]] = {
         "ingest_date": [("curated_clips", "ingest_date")],
     },
     "tokenized_shards": {
+        "episode_id": [("curated_clips", "episode_id")],
+        "camera": [("curated_clips", "camera")],
+        "action": [("episodes", "action"), ("curated_clips", "start_frame"), ("curated_clips", "end_frame")],
+        "state": [("episodes", "state"), ("curated_clips", "start_frame"), ("curated_clips", "end_frame")],
         "token_id": [("evaluated_samples", "sample_id")],
         "sample_id": [("evaluated_samples", "sample_id")],
         "clip_id": [("evaluated_samples", "clip_id")],

@@ -48,6 +48,8 @@ CURATED_CLIPS = TableSpec(
             ("depth_blob_key", pa.string()),
             ("seg_blob_key", pa.string()),
             ("sim_params", pa.string()),
+            ("episode_id", pa.string()),  # a robot episode's camera: its windows are cut at the same frames on every camera
+            ("camera", pa.string()),
             ("curator_version", pa.string()),
             ("ingest_date", pa.string()),  # YYYY-MM-DD, the daily partition
         ]

@@ -10,7 +10,7 @@ RAW_FOOTAGE = TableSpec(
     "footage_id",
     pa.schema(
         [
-            ("footage_id", pa.string()),  # sha256 of the file's bytes
+            ("footage_id", pa.string()),  # sha256 of the file's bytes (for a robot episode's camera: of episode, camera and bytes)
             ("source_kind", pa.string()),  # real | sim
             ("source_uri", pa.string()),
             ("file_name", pa.string()),
@@ -28,10 +28,14 @@ RAW_FOOTAGE = TableSpec(
             ("sim_params", pa.string()),  # JSON: objects, camera, lighting, seed
             ("depth_blob_key", pa.string()),
             ("seg_blob_key", pa.string()),
+            ("episode_id", pa.string()),  # a robot episode's camera stream: the episode (null for other footage)
+            ("camera", pa.string()),  # and which camera of its rig
+            ("episode_blob_key", pa.string()),  # the episode's per-frame state, action and boxes (Parquet), shared by its cameras
             ("ingested_at", TIMESTAMP),
             ("ingest_date", pa.string()),  # YYYY-MM-DD, the daily partition
         ]
     ),
-    "Every landed video file once (keyed by the sha256 of its bytes), with its PyAV probe.",
+    "Every landed video file once (keyed by the sha256 of its bytes), with its PyAV probe; a robot episode's "
+    "camera streams are one row each, tied by episode_id.",
     partition_by="ingest_date",
 )

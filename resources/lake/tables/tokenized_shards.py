@@ -27,9 +27,14 @@ TOKENIZED_SHARDS = TableSpec(
             ("num_frames", pa.int32()),
             ("recon_psnr", pa.float64()),
             ("compression_ratio", pa.float64()),
+            ("episode_id", pa.string()),  # a robot episode's view: the episode (null for other samples)
+            ("camera", pa.string()),
+            ("action", pa.list_(pa.list_(pa.float32()))),  # the episode's actions over the clip's frames, one per frame
+            ("state", pa.list_(pa.list_(pa.float32()))),  # and its observation state
             ("ingest_date", pa.string()),  # YYYY-MM-DD, the daily partition
         ]
     ),
-    "Accepted samples as tokens, in shards of bounded size, split train/val by clip hash.",
+    "Accepted samples as tokens, in shards of bounded size, split train/val by clip hash (by episode for a robot's "
+    "views); a robot episode's view carries its actions and states, frame by frame.",
     partition_by="ingest_date",
 )

@@ -20,6 +20,7 @@ TRANSFER_PLAN = TableSpec(
             ("request", pa.string()),
             ("reason", pa.string()),  # why this recipe was chosen
             ("retry_of", pa.string()),  # plan_id of the rejected attempt this row tries again; null for a first attempt
+            ("view_of", pa.string()),  # another camera of a robot episode's window: the lead view's plan_id, whose recipe it repeats
             ("ingest_date", pa.string()),  # YYYY-MM-DD, the daily partition
         ]
     ),
