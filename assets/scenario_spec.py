@@ -15,7 +15,7 @@ from resources.planning.stage import publish_spec
     group_name="factory",
     kinds={"delta", "yaml"},
     description="The scenario spec (a YAML file) as a table: target shares of conditions per scene type, "
-    "and requests taken from failure logs.",
+    "and hand-written requests (the failure log's requests come from the failure_log table).",
 )
 def scenario_spec(lake: LakeResource, scenario: ScenarioResource, transfer: TransferResource) -> dg.MaterializeResult:
     try:

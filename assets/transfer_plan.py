@@ -21,13 +21,13 @@ class PlanConfig(dg.Config):
 
 @dg.asset(
     group_name="factory",
-    deps=["curated_clips", "scenario_spec"],
+    deps=["curated_clips", "scenario_spec", "failure_log"],
     partitions_def=DAILY,
     check_specs=[suite_check_spec("transfer_plan")],
     automation_condition=REFRESH_WHEN_UPSTREAM_PASSES,
     kinds={"delta"},
-    description="The recipes that move coverage of all kept clips toward the scenario spec, placed on the "
-    "partition's clips, each with its drawn parameters and the reason it was chosen. Coverage counts accepted "
+    description="The recipes that move coverage of all kept clips toward the scenario spec and answer the failure "
+    "log's open modes (each such row names the mode and the failures), placed on the partition's clips, each with its drawn parameters and the reason it was chosen. Coverage counts accepted "
     "and pending samples: a recipe whose variant was rejected is retried with a new seed, up to the retry "
     "budget per clip, in a retry round (retry_job, which the retry sensor runs). Recipes already planned are kept; conditions at target get none.",
 )
@@ -39,5 +39,5 @@ def transfer_plan(
     with refused_batches_fail_the_step():
         return to_result(
             plan_day(lake.lake(), spec, engine.backend, context.partition_key, context.log, draw=engine.plan_params,
-                     retry_budget=scenario.retry_budget, retry=config.retry_rejected)
+                     retry_budget=scenario.retry_budget, retry=config.retry_rejected, supports=engine.supports)
         )

@@ -146,3 +146,31 @@ def lerobot_exports_are_complete(context: dg.AssetCheckExecutionContext, lake: L
         if (info.get("total_episodes"), info.get("total_frames")) != (e["episodes"], e["frames"]):
             bad.append(f"{e['uri']}: {info.get('total_episodes')} episodes, {info.get('total_frames')} frames")
     return _result(bad, "exports missing or not as recorded", len(exports))
+
+
+@dg.asset_check(asset="failure_log", blocking=True, description="Every logged failure of the day belongs to the failure mode its "
+                "scene type or task, conditions and failure name, and its condition is its conditions joined.")
+def failure_log_modes_are_consistent(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> dg.AssetCheckResult:
+    from resources.sources.failure_log import mode_id
+
+    rows = lake.lake().read("failure_log", ["failure_id", "scene_type", "task", "conditions", "condition", "failure", "mode_id"],
+                            partition=context.run.tags.get("dagster/partition")).to_pylist()
+    bad = [r["failure_id"] for r in rows if r["condition"] != "+".join(r["conditions"])
+           or r["mode_id"] != mode_id(r["scene_type"], r["task"], r["condition"], r["failure"])]
+    return _result(bad, "failures whose mode or condition does not match their fields", len(rows))
+
+
+@dg.asset_check(asset="failure_coverage", blocking=True, description="Every failure mode counts exactly the plan rows that name it "
+                "(a robot window once), and its accepted, rejected and pending samples add up to them.")
+def failure_coverage_accounts_for_the_plan(lake: LakeResource) -> dg.AssetCheckResult:
+    store = lake.lake()
+    plan = store.read("transfer_plan", ["failure_mode", "view_of"]).to_pylist()
+    counts: dict[str, int] = {}
+    for p in plan:
+        if p["failure_mode"] and not p["view_of"]:
+            counts[p["failure_mode"]] = counts.get(p["failure_mode"], 0) + 1
+    modes = store.read("failure_coverage").to_pylist()
+    bad = [m["mode"] for m in modes if m["samples_planned"] != counts.get(m["mode_id"], 0)
+           or m["samples_accepted"] + m["samples_rejected"] + m["samples_pending"] != m["samples_planned"]]
+    bad += [f"plan rows name mode {k[:12]}, which the coverage does not hold" for k in set(counts) - {m["mode_id"] for m in modes}]
+    return _result(bad, "failure modes that do not account for their plan rows", len(modes))

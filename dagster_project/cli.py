@@ -9,7 +9,7 @@ import pyarrow.compute as pc
 
 from resources.lake import Lake
 
-_PIPELINE = ["raw_footage", "episodes", "curated_clips", "transferred_variants", "evaluated_samples", "tokenized_shards", "lerobot_exports"]
+_PIPELINE = ["raw_footage", "failure_log", "episodes", "curated_clips", "transferred_variants", "evaluated_samples", "tokenized_shards", "lerobot_exports"]
 
 
 def table_summary(lake: Lake) -> list[dict]:

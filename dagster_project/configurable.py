@@ -143,6 +143,9 @@ class ScenarioResource(dg.ConfigurableResource):
 
     path: str
     retry_budget: int = 2
+    # A Delta table of failures besides the logs that land in the zone's failure_logs/ folders;
+    # empty: none. Its entries enter on the day they were logged (docs/failure_logs.md).
+    failure_log_table: str = ""
 
 
 class TransferResource(EngineResource):

@@ -33,8 +33,10 @@ def test_five_assets_form_one_lineage_with_a_blocking_check_each():
     graph = defs.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
     assert keys == set(CHAIN) | {"coverage_report", "scenario_spec", "transfer_plan", "evaluation_summary", "dataset_release", "episodes",
-                                 "lerobot_export"}
+                                 "lerobot_export", "failure_log", "failure_coverage"}
     assert dg.AssetKey("curated_clips") in graph.get(dg.AssetKey("coverage_report")).parent_keys
+    assert dg.AssetKey("failure_log") in graph.get(dg.AssetKey("transfer_plan")).parent_keys
+    assert {"failure_log", "transfer_plan", "evaluated_samples"} <= {k.to_user_string() for k in graph.get(dg.AssetKey("failure_coverage")).parent_keys}
     for upstream, downstream in zip(CHAIN, CHAIN[1:]):
         assert dg.AssetKey(upstream) in graph.get(dg.AssetKey(downstream)).parent_keys
     checks = graph.asset_check_keys
@@ -42,7 +44,8 @@ def test_five_assets_form_one_lineage_with_a_blocking_check_each():
     # (the suite already stopped a bad batch before its commit).
     blocking = {c.asset_key.to_user_string() for c in checks if graph.get_check_spec(c).blocking}
     suites = {c.asset_key.to_user_string() for c in checks if c.name == "gx_suite"}
-    assert set(CHAIN) | {"episodes", "lerobot_export"} <= blocking and suites == set(CHAIN) | {"episodes", "lerobot_export"}
+    assert set(CHAIN) | {"episodes", "lerobot_export", "failure_log", "failure_coverage"} <= blocking
+    assert suites == set(CHAIN) | {"episodes", "lerobot_export", "failure_log"}
     assert not any(graph.get_check_spec(c).blocking for c in checks if c.name == "gx_suite")
     assert all(graph.get_check_spec(c).blocking for c in checks if c.name != "gx_suite")
     job = defs.resolve_job_def("factory_job")

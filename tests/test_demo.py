@@ -2,7 +2,8 @@
 backends), into a lake of its own: every video it wrote plays back in time, as judged by the
 ffmpeg command line and PyAV (raw footage keeps its own bytes, so only clips and variants); every
 variant is its own (drawn parameters, its own blob); a rejected recipe was retried; robot
-episodes with three cameras and actions go through every table into a LeRobot v3 export."""
+episodes with three cameras and actions go through every table into a LeRobot v3 export; the
+failure log in the landing zone drives the plan."""
 import collections
 import json
 import os
@@ -51,6 +52,13 @@ def test_every_video_make_demo_writes_plays_back_in_time(tmp_path):
     assert any(s["clip_id"] in view_ids for s in lake.read("evaluated_samples").to_pylist())
     shards = [t for t in lake.read("tokenized_shards", ["episode_id", "action", "num_frames"]).to_pylist() if t["episode_id"]]
     assert shards and all(len(t["action"]) == t["num_frames"] for t in shards)
+    # The failure log in the demo's landing zone drives part of the plan; its modes are tracked.
+    modes = {m["failure"]: m for m in lake.read("failure_coverage").to_pylist()}
+    assert set(modes) == {"missed_vehicle", "missed_object", "missed_grasp", "missed_pedestrian"}
+    assert modes["missed_pedestrian"]["status"] == "unplannable"
+    answered = {p["failure_mode"] for p in plan if p["failure_mode"]}
+    assert answered == {m["mode_id"] for m in modes.values() if m["status"] != "unplannable" and m["samples_planned"]}
+    assert all(m["samples_planned"] for f, m in modes.items() if f != "missed_pedestrian")
     exports = lake.read("lerobot_exports").to_pylist()
     assert exports and all(Path(e["uri"], "meta/info.json").is_file() for e in exports)
     assert sum(e["episodes"] for e in exports) >= 3

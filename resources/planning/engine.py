@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -19,11 +19,18 @@ class SpecError(ValueError):
     """A scenario spec that cannot be planned from, with the reason."""
 
 
+# Accepted samples one logged failure asks for, by severity, and the most one mode asks for.
+SAMPLES_PER_FAILURE = {"low": 1, "medium": 2, "high": 3, "critical": 4}
+MAX_SAMPLES_PER_MODE = 12
+
+
 @dataclass(frozen=True)
 class Spec:
     name: str
     targets: dict[str, dict[str, float]]  # scene_type (or "any") -> condition -> share
     requests: list[dict]  # {name, match: {column: value}, condition, clips}
+    samples_per_failure: dict[str, int] = field(default_factory=lambda: dict(SAMPLES_PER_FAILURE))
+    max_samples_per_mode: int = MAX_SAMPLES_PER_MODE
 
 
 def load_spec(path: str | Path, supports: Callable[[str], bool]) -> Spec:
@@ -46,7 +53,13 @@ def load_spec(path: str | Path, supports: Callable[[str], bool]) -> Spec:
     unknown = sorted(c for c in wanted if not supports(c))
     if unknown:
         raise SpecError(f"{path}: the transfer backend cannot render {unknown}")
-    return Spec(str(raw["name"]), targets, requests)
+    failures = raw.get("failure_logs") or {}
+    per = {**SAMPLES_PER_FAILURE, **{str(k): v for k, v in (failures.get("samples_per_failure") or {}).items()}}
+    cap = failures.get("max_samples_per_mode", MAX_SAMPLES_PER_MODE)
+    if set(per) != set(SAMPLES_PER_FAILURE) or any(not isinstance(v, int) or v < 0 for v in [*per.values(), cap]):
+        raise SpecError(f"{path}: failure_logs takes samples_per_failure (whole numbers for {', '.join(SAMPLES_PER_FAILURE)}) "
+                        f"and max_samples_per_mode, not {failures}")
+    return Spec(str(raw["name"]), targets, requests, per, int(cap))
 
 
 def spec_rows(spec: Spec) -> list[dict]:
@@ -80,6 +93,15 @@ Outcomes = dict[str, Outcome]  # plan_id -> outcome
 Draw = Callable[[str, str, int], dict]  # (clip_id, condition, seed) -> the recipe's parameters
 
 
+def matches(clip: dict, match: dict) -> bool:
+    """A clip matches a request when each named column has the value; a clip's column may hold
+    several values (a robot clip's task: its family and its instruction)."""
+    def _has(value: object, wanted: object) -> bool:
+        return str(wanted) in {str(v) for v in value} if isinstance(value, (list, tuple)) else str(value) == str(wanted)
+
+    return all(_has(clip.get(k), v) for k, v in match.items())
+
+
 def _rejected(row: dict, outcomes: Outcomes | None) -> bool:
     outcome = (outcomes or {}).get(row["plan_id"])
     return outcome is not None and not outcome.accepted
@@ -104,13 +126,16 @@ def plan_recipes(
     outcomes: Outcomes | None = None,
     draw: Draw | None = None,
     retry_budget: int = 0,
+    requests: list[dict] | None = None,
 ) -> list[dict]:
     """New plan rows (the existing plan is kept, never redone) that bring every target share
     up to the spec and every request up to its count, in accepted samples. Coverage counts all
     ``clips``; new recipes go only on the ``eligible`` ones (a day's clips), or on any clip when
     None. A rejected recipe is tried again with the next seed while its clip has retries left
     (``retry_budget`` per clip); a (clip, condition) that was rejected gets no other new recipe.
-    ``draw`` gives each new row its parameters. Deterministic for the same inputs."""
+    ``draw`` gives each new row its parameters. ``requests`` are planned after the spec's own:
+    the failure log's open modes (resources/planning/failure_modes.py), whose rows name the mode
+    and the failures they answer. Deterministic for the same inputs."""
     plan = list(existing)
     new: list[dict] = []
     clips = sorted(clips, key=lambda c: c["clip_id"])
@@ -124,13 +149,14 @@ def plan_recipes(
     def _tried(clip_id: str, condition: str) -> bool:  # a rejected attempt: retries own this pair
         return any(p["clip_id"] == clip_id and p["condition"] == condition and _rejected(p, outcomes) for p in plan)
 
-    def add(clip_id: str, condition: str, reason: str, request: str | None, retry_of: str | None = None) -> None:
+    def add(clip_id: str, condition: str, reason: str, request: str | None, retry_of: str | None = None, answers: dict | None = None) -> None:
         seed = sum(1 for p in plan if p["clip_id"] == clip_id and p["condition"] == condition)
         params = draw(clip_id, condition, seed) if draw else {}
         row = {
             "plan_id": row_key("plan", clip_id, condition, seed, backend), "clip_id": clip_id, "condition": condition,
             "seed": seed, "recipe_params": json.dumps(params, sort_keys=True), "backend": backend, "spec_name": spec.name,
             "request": request, "reason": reason, "retry_of": retry_of, "view_of": None,
+            "failure_mode": (answers or {}).get("failure_mode"), "failure_ids": (answers or {}).get("failure_ids"),
         }
         plan.append(row)
         new.append(row)
@@ -143,17 +169,18 @@ def plan_recipes(
         used = sum(1 for q in plan if q["clip_id"] == p["clip_id"] and q.get("retry_of"))
         if used < retry_budget:
             add(p["clip_id"], p["condition"], f"retry {used + 1} of {retry_budget} on this clip: the seed-{p['seed']} {p['condition']} "
-                f"variant was rejected ({outcomes[p['plan_id']].reason})", p.get("request"), p["plan_id"])
+                f"variant was rejected ({outcomes[p['plan_id']].reason})", p.get("request"), p["plan_id"], p)
     # Requests: a request counts its accepted and pending samples.
-    for r in spec.requests:
-        group = [c for c in clips if all(str(c.get(k)) == str(v) for k, v in r["match"].items()) and _may_plan(c["clip_id"])]
+    for r in [*spec.requests, *(requests or [])]:
+        group = [c for c in clips if matches(c, r["match"]) and _may_plan(c["clip_id"])]
         group = [c for c in group if not _tried(c["clip_id"], r["condition"])]
         have = sum(1 for p in plan if p.get("request") == r["name"] and not _rejected(p, outcomes))
         for k in range(have, r["clips"]):
             if not group:
                 break
             clip = group[k % len(group)]
-            add(clip["clip_id"], r["condition"], f"request '{r['name']}': {k + 1} of {r['clips']} {r['condition']} clips", r["name"])
+            what = r.get("why") or f"request '{r['name']}'"
+            add(clip["clip_id"], r["condition"], f"{what}: {k + 1} of {r['clips']} {r['condition']} clips", r["name"], answers=r)
     for scene, shares in sorted(spec.targets.items()):
         group = [c for c in clips if scene == "any" or c.get("scene_type") == scene]
         open_clips = [c for c in group if _may_plan(c["clip_id"])]

@@ -3,6 +3,7 @@ every day's kept clips toward the spec, placed on one day's clips."""
 from __future__ import annotations
 
 import collections
+from collections.abc import Callable
 
 import pyarrow.compute as pc
 
@@ -10,6 +11,7 @@ from resources.lake import Lake
 from resources.lake.report import Json, Report
 from resources.planning.commit import commit_plan, commit_spec
 from resources.planning.engine import Draw, Outcome, Outcomes, Spec, coverage, plan_recipes, spec_rows
+from resources.planning.failure_modes import commit_coverage, coverage_rows, failure_requests, logged_failures, modes
 from resources.planning.views import fan_out, split_views, window_outcomes
 from resources.stage_spec import Log
 
@@ -59,27 +61,36 @@ def coverage_after(spec: Spec, kept: list[dict], plan: list[dict], judged: Outco
 
 
 def plan_day(
-    lake: Lake, spec: Spec, backend: str, day: str, log: Log, draw: Draw | None = None, retry_budget: int = 0, retry: bool = False
+    lake: Lake, spec: Spec, backend: str, day: str, log: Log, draw: Draw | None = None, retry_budget: int = 0, retry: bool = False,
+    supports: Callable[[str], bool] = lambda condition: True,
 ) -> Report:
     """Plan the recipes of ``day``: coverage is judged over every day's kept clips, in accepted
     and pending samples; the new recipes go on this day's clips; recipes already planned are kept.
 
     The day's own verdicts count only in a retry round (``retry``), which also retries the day's
     rejected recipes within ``retry_budget`` per clip. Outside one, a rerun of the day sees the
-    same inputs as its first run did (other days' verdicts), so it plans nothing new."""
+    same inputs as its first run did (other days' verdicts), so it plans nothing new.
+
+    The failure log's modes up to ``day`` are planned as requests, those whose condition the
+    backend ``supports`` (resources/planning/failure_modes.py)."""
     kept, others, existing, every_row = _inputs(lake)
     judged = window_outcomes(every_row, outcomes(lake, every_row if retry else [p for p in every_row if p["ingest_date"] != day]))
     todays = {c["clip_id"] for c in kept if c["ingest_date"] == day}
-    new = plan_recipes(spec, kept, existing, backend, eligible=todays, outcomes=judged, draw=draw, retry_budget=retry_budget if retry else 0)
+    asked = failure_requests(modes(logged_failures(lake, day), spec), supports)
+    new = plan_recipes(spec, kept, existing, backend, eligible=todays, outcomes=judged, draw=draw, retry_budget=retry_budget if retry else 0,
+                       requests=asked)
     new += fan_out(new, others, every_row)
     retries = sum(1 for r in new if r["retry_of"])
-    log.info(f"planned {len(new)} new recipes ({retries} retries of rejected ones) on {len(todays)} of {len(kept)} kept clips")
+    answering = sum(1 for r in new if r["failure_mode"] and not r["view_of"])
+    log.info(f"planned {len(new)} new recipes ({retries} retries of rejected ones, {answering} answering {len(asked)} failure modes) "
+             f"on {len(todays)} of {len(kept)} kept clips")
     return commit_plan(
         lake,
         day,
         new,
         recipes_planned=len(new),
         retries_planned=retries,
+        recipes_for_failure_modes=answering,
         variants_rejected_so_far=sum(1 for o in judged.values() if not o.accepted),
         recipes_by_condition=Json(dict(collections.Counter(r["condition"] for r in new))),
         coverage_after_plan=Json(coverage_after(spec, kept, existing + new, judged)),
@@ -100,10 +111,20 @@ def retries_due(lake: Lake, spec: Spec, backend: str, day: str, retry_budget: in
     return sorted(r["retry_of"] for r in new if r["retry_of"])
 
 
+def failure_coverage(lake: Lake, spec: Spec, supports: Callable[[str], bool]) -> Report:
+    """The failure_coverage table: every failure mode logged so far, how far it is closed."""
+    kept, _, existing, every_row = _inputs(lake)
+    judged = window_outcomes(every_row, outcomes(lake, every_row))
+    return commit_coverage(lake, coverage_rows(modes(logged_failures(lake), spec), existing, judged, kept, supports))
+
+
 def _inputs(lake: Lake) -> tuple[list[dict], dict[str, list[dict]], list[dict], list[dict]]:
     """(the kept clips the planner plans on, lead clip -> the other views of its window, the
     plan rows it plans with (no fanned-out view rows), every plan row)."""
     clips = lake.read("curated_clips", CLIP_COLUMNS)
-    kept, others = split_views(clips.filter(pc.equal(clips.column("status"), "kept")).to_pylist())
+    clips = clips.filter(pc.equal(clips.column("status"), "kept")).to_pylist()
+    # A robot clip's task is its episode's: the family (pick_place) and the instruction both match.
+    tasks = {e["episode_id"]: [e["task_family"], e["task"]] for e in lake.read("episodes", ["episode_id", "task", "task_family"]).to_pylist()}
+    kept, others = split_views([dict(c, task=tasks.get(c["episode_id"])) for c in clips])
     every_row = lake.read("transfer_plan").to_pylist()
     return kept, others, [p for p in every_row if not p.get("view_of")], every_row

@@ -12,6 +12,7 @@ from resources.lake.publish import publish
 from resources.lake.report import Json, Report, report
 from resources.lake.tables import reject_row, row_key
 from resources.sources.episodes import lerobot_rows, simulated_episode_rows
+from resources.sources.failure_log import is_failure_log
 from resources.sources.ingest import IngestSettings, ingest_file
 from resources.sources.landing import LandingZone
 from resources.sources.robot import episode_id, render_episode
@@ -28,7 +29,8 @@ def ingest_day(lake: Lake, zone: LandingZone, settings: IngestSettings, settle_s
     # that would download every file on every refresh just to hash it.
     seen = {(r["source_uri"], r["size_bytes"]) for r in lake.read("raw_footage", ["source_uri", "size_bytes"]).to_pylist()}
     rows, rejects = [], []
-    files = zone.files(day)
+    # Failure logs land beside the footage; the failure_log asset reads them (sources/failure_log.py).
+    files = [f for f in zone.files(day) if not is_failure_log(f.rel)]
     growing = zone.still_being_written(files, settle_s)
     # A LeRobot dataset is one unit: its files are read together, not as footage one by one.
     roots = list(iter_datasets([f.rel for f in files]))

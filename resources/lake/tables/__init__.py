@@ -9,6 +9,8 @@ from resources.lake.tables.dataset_releases import DATASET_RELEASES
 from resources.lake.tables.evaluated_samples import EVALUATED_SAMPLES, CHECK_STRUCT
 from resources.lake.tables.episodes import EPISODES
 from resources.lake.tables.evaluation_summary import EVALUATION_SUMMARY
+from resources.lake.tables.failure_coverage import FAILURE_COVERAGE
+from resources.lake.tables.failure_log import FAILURE_LOG
 from resources.lake.tables.lerobot_exports import LEROBOT_EXPORTS
 from resources.lake.tables.raw_footage import RAW_FOOTAGE
 from resources.lake.tables.rejects import REJECTS, reject_row
@@ -23,10 +25,11 @@ TABLES: dict[str, TableSpec] = {
     for spec in (
         RAW_FOOTAGE, CURATED_CLIPS, TRANSFERRED_VARIANTS, EVALUATED_SAMPLES, TOKENIZED_SHARDS, COVERAGE_REPORT, SCENARIO_SPEC,
         TRANSFER_PLAN, EVALUATION_SUMMARY, REJECTS, DATASET_RELEASES, EPISODES, LEROBOT_EXPORTS,
+        FAILURE_LOG, FAILURE_COVERAGE,
     )
 }
 
 __all__ = [
     "CHECK_STRUCT", "COLUMN_LINEAGE", "TABLES", "TableSpec", "reject_row", "row_key",
-    'RAW_FOOTAGE', 'CURATED_CLIPS', 'TRANSFERRED_VARIANTS', 'EVALUATED_SAMPLES', 'TOKENIZED_SHARDS', 'COVERAGE_REPORT', 'SCENARIO_SPEC', 'TRANSFER_PLAN', 'EVALUATION_SUMMARY', 'REJECTS', 'DATASET_RELEASES', 'EPISODES', 'LEROBOT_EXPORTS',
+    'RAW_FOOTAGE', 'CURATED_CLIPS', 'TRANSFERRED_VARIANTS', 'EVALUATED_SAMPLES', 'TOKENIZED_SHARDS', 'COVERAGE_REPORT', 'SCENARIO_SPEC', 'TRANSFER_PLAN', 'EVALUATION_SUMMARY', 'REJECTS', 'DATASET_RELEASES', 'EPISODES', 'LEROBOT_EXPORTS', 'FAILURE_LOG', 'FAILURE_COVERAGE',
 ]

@@ -21,6 +21,8 @@ TRANSFER_PLAN = TableSpec(
             ("reason", pa.string()),  # why this recipe was chosen
             ("retry_of", pa.string()),  # plan_id of the rejected attempt this row tries again; null for a first attempt
             ("view_of", pa.string()),  # another camera of a robot episode's window: the lead view's plan_id, whose recipe it repeats
+            ("failure_mode", pa.string()),  # the failure_log mode this recipe answers; null when a target or a hand-written request chose it
+            ("failure_ids", pa.list_(pa.string())),  # the logged failures of that mode when it was planned
             ("ingest_date", pa.string()),  # YYYY-MM-DD, the daily partition
         ]
     ),
