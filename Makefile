@@ -49,6 +49,7 @@ bench: setup
 	$(PY) bench/cosmos_transfer_chunk.py
 	$(PY) bench/spark_vs_inprocess.py
 	$(PY) bench/calibration_split.py
+	$(PY) bench/downstream_lift.py
 
 clean:
 	rm -rf lake $(DAGSTER_HOME)

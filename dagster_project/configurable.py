@@ -13,6 +13,7 @@ import dagster as dg
 from pydantic import PrivateAttr
 
 from dagster_project.settings import env_value
+from resources.downstream.settings import DownstreamSettings
 from resources.engines import engine_for
 from resources.execution.settings import ExecutionSettings
 from resources.lake import Lake
@@ -203,6 +204,23 @@ class EvaluatorResource(EngineResource):
     critic_model: str | None = None
     depth_model: str | None = None
     device: str = "cpu"
+
+
+class DownstreamResource(dg.ConfigurableResource):
+    """How the downstream_eval asset trains and tests (resources/downstream/): the same steps and
+    batch size for every arm, over ``seeds`` initialisations (docs/downstream.md)."""
+
+    steps: int = 300
+    batch_size: int = 16
+    seeds: int = 3
+    width: int = 64
+    height: int = 48
+    every: int = 2
+    test_scenes: int = 4
+    test_frames: int = 20
+
+    def settings(self) -> DownstreamSettings:
+        return DownstreamSettings(self.steps, self.batch_size, self.seeds, self.width, self.height, self.every, self.test_scenes, self.test_frames)
 
 
 class TokenizerResource(EngineResource):

@@ -6,6 +6,7 @@ import dagster as dg
 from dagster_project.configurable import (
     CaptionerResource,
     CuratorResource,
+    DownstreamResource,
     EmbedderResource,
     EvaluatorResource,
     LakeResource,
@@ -28,6 +29,7 @@ _RESOURCES: dict[str, type[dg.ConfigurableResource]] = {
     "transfer": TransferResource,
     "evaluator": EvaluatorResource,
     "tokenizer": TokenizerResource,
+    "downstream": DownstreamResource,
 }
 
 # Not here: `executor` (dagster_project.configurable.ExecutionResource: in process, local Spark or EMR).

@@ -33,7 +33,7 @@ def test_five_assets_form_one_lineage_with_a_blocking_check_each():
     graph = defs.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
     assert keys == set(CHAIN) | {"coverage_report", "scenario_spec", "transfer_plan", "evaluation_summary", "dataset_release", "episodes",
-                                 "lerobot_export", "failure_log", "failure_coverage"}
+                                 "lerobot_export", "failure_log", "failure_coverage", "downstream_eval"}
     assert dg.AssetKey("curated_clips") in graph.get(dg.AssetKey("coverage_report")).parent_keys
     assert dg.AssetKey("failure_log") in graph.get(dg.AssetKey("transfer_plan")).parent_keys
     assert {"failure_log", "transfer_plan", "evaluated_samples"} <= {k.to_user_string() for k in graph.get(dg.AssetKey("failure_coverage")).parent_keys}

@@ -7,6 +7,7 @@ from resources.lake.tables.coverage_report import COVERAGE_REPORT
 from resources.lake.tables.curated_clips import CURATED_CLIPS
 from resources.lake.tables.dataset_releases import DATASET_RELEASES
 from resources.lake.tables.evaluated_samples import EVALUATED_SAMPLES, CHECK_STRUCT
+from resources.lake.tables.downstream_evals import DOWNSTREAM_EVALS
 from resources.lake.tables.episodes import EPISODES
 from resources.lake.tables.evaluation_summary import EVALUATION_SUMMARY
 from resources.lake.tables.failure_coverage import FAILURE_COVERAGE
@@ -25,11 +26,11 @@ TABLES: dict[str, TableSpec] = {
     for spec in (
         RAW_FOOTAGE, CURATED_CLIPS, TRANSFERRED_VARIANTS, EVALUATED_SAMPLES, TOKENIZED_SHARDS, COVERAGE_REPORT, SCENARIO_SPEC,
         TRANSFER_PLAN, EVALUATION_SUMMARY, REJECTS, DATASET_RELEASES, EPISODES, LEROBOT_EXPORTS,
-        FAILURE_LOG, FAILURE_COVERAGE,
+        FAILURE_LOG, FAILURE_COVERAGE, DOWNSTREAM_EVALS,
     )
 }
 
 __all__ = [
     "CHECK_STRUCT", "COLUMN_LINEAGE", "TABLES", "TableSpec", "reject_row", "row_key",
-    'RAW_FOOTAGE', 'CURATED_CLIPS', 'TRANSFERRED_VARIANTS', 'EVALUATED_SAMPLES', 'TOKENIZED_SHARDS', 'COVERAGE_REPORT', 'SCENARIO_SPEC', 'TRANSFER_PLAN', 'EVALUATION_SUMMARY', 'REJECTS', 'DATASET_RELEASES', 'EPISODES', 'LEROBOT_EXPORTS', 'FAILURE_LOG', 'FAILURE_COVERAGE',
+    'RAW_FOOTAGE', 'CURATED_CLIPS', 'TRANSFERRED_VARIANTS', 'EVALUATED_SAMPLES', 'TOKENIZED_SHARDS', 'COVERAGE_REPORT', 'SCENARIO_SPEC', 'TRANSFER_PLAN', 'EVALUATION_SUMMARY', 'REJECTS', 'DATASET_RELEASES', 'EPISODES', 'LEROBOT_EXPORTS', 'FAILURE_LOG', 'FAILURE_COVERAGE', 'DOWNSTREAM_EVALS',
 ]
