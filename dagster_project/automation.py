@@ -1,5 +1,10 @@
-"""When the factory runs by itself: a nightly refresh, a sensor on the landing zone, and a sensor
-that runs a retry round when a day's variants were rejected."""
+"""When the factory runs by itself: a nightly refresh, a sensor on the landing zone, a sensor
+that runs a retry round when a day's variants were rejected, and the automation-condition
+sensor that refreshes derived tables once their upstreams pass their blocking checks.
+
+What starts on with a fresh instance: the nightly schedule, the weekly maintenance, the retry
+sensor and the automation-condition sensor. The landing-zone sensor starts stopped: turning it
+on makes every file already in the zone a run, which a deployment decides (README, "Automation")."""
 import datetime
 import hashlib
 import time
@@ -12,6 +17,18 @@ from dagster_project.partitions import DAILY
 from resources.planning.engine import load_spec
 from resources.planning.stage import retries_due
 from resources.sources.landing import LandingCursor, files_landed_since
+
+
+# Dagster's own automation-condition sensor starts stopped, so the eager conditions the derived
+# assets declare (REFRESH_WHEN_UPSTREAM_PASSES) would never fire. Declared here, it runs by default.
+automation_sensor = dg.AutomationConditionSensorDefinition(
+    "refresh_when_upstream_passes",
+    target=dg.AssetSelection.all(),
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=60,
+    description="Requests each derived table's partition once its upstreams were materialized and passed their "
+    "blocking checks (the assets' automation conditions). Raw footage has none: it enters by the schedule and sensors.",
+)
 
 
 @dg.schedule(

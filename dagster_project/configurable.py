@@ -247,10 +247,9 @@ class ExecutionResource(dg.ConfigurableResource):
     their Spark jobs through Dagster Pipes: ``local_spark`` (a local[N] session in a
     subprocess), ``emr_serverless`` or ``emr`` (dagster-aws clients); resources/execution/settings.py and dagster_project/spark_launch.py
     and docs/spark.md explain each field. A field left unset here (or in the run's config)
-    is read from ``FACTORY_EXECUTOR_<FIELD>`` when the asset runs, else its default.
-
-    The stages bind it themselves (``EXECUTOR``): a resource an asset requires would have to
-    be bound by every caller, and an asset-bound one cannot also be bound in Definitions."""
+    is read from ``FACTORY_EXECUTOR_<FIELD>`` when the asset runs, else its default. Bound with
+    the other resources (dagster_project/resources.py), not on the assets: an asset-bound
+    resource is a beta feature of Dagster, and warned at every start."""
 
     mode: str | None = None  # inprocess | local_spark | emr_serverless | emr
     spark_master: str | None = None  # local_spark: local[N] (default local[2])
@@ -279,6 +278,3 @@ class ExecutionResource(dg.ConfigurableResource):
             values[name] = env_value(f"FACTORY_EXECUTOR_{name}".upper(), field.annotation) if value is None else value
         return ExecutionSettings.resolve(values)
 
-
-# The one instance every stage binds (Dagster wants one object per resource key across assets).
-EXECUTOR = ExecutionResource()

@@ -24,14 +24,14 @@ def metadata_value(value: Any, name: str = "", context: dg.AssetExecutionContext
     if isinstance(value, Markdown):
         return dg.MetadataValue.md(value.text)
     if isinstance(value, ColumnSchema):
-        return dg.TableSchema(columns=[dg.TableColumn(n, t) for n, t in value.columns])
+        return dg.TableSchema(columns=[dg.TableColumn(n, t, description=value.descriptions.get(n)) for n, t in value.columns])
     if isinstance(value, ColumnLineage):
         return dg.TableColumnLineage(
             deps_by_column={col: [dg.TableColumnDep(asset_key=dg.AssetKey(up), column_name=up_col) for up, up_col in ups] for col, ups in value.deps.items()}
         )
     if isinstance(value, Records):
         return dg.MetadataValue.table(
-            records=[dg.TableRecord({n: r[n] for n, _ in value.columns}) for r in value.rows],
+            records=[dg.TableRecord(r) for r in value.shown()],
             schema=dg.TableSchema(columns=[dg.TableColumn(n, t) for n, t in value.columns]),
         )
     if isinstance(value, Plot):

@@ -7,6 +7,7 @@ from dagster_project.configurable import (
     CaptionerResource,
     CuratorResource,
     DownstreamResource,
+    ExecutionResource,
     EmbedderResource,
     EvaluatorResource,
     LakeResource,
@@ -30,12 +31,10 @@ _RESOURCES: dict[str, type[dg.ConfigurableResource]] = {
     "evaluator": EvaluatorResource,
     "tokenizer": TokenizerResource,
     "downstream": DownstreamResource,
+    # In process, local Spark or EMR (docs/spark.md). Its fields left unset here are read from
+    # FACTORY_EXECUTOR_* when a stage runs, so a run's config can still pick the mode.
+    "executor": ExecutionResource,
 }
-
-# Not here: `executor` (dagster_project.configurable.ExecutionResource: in process, local Spark or EMR).
-# The stage-asset factory binds it to the four heavy stages (dagster_project.configurable.EXECUTOR)
-# and it reads FACTORY_EXECUTOR_* when they run: Dagster has no optional resources, and binding it
-# here as well would conflict with the assets' binding. docs/spark.md.
 
 # Local: a lake in ./lake, the bundled footage, CPU backends, no weights.
 _LOCAL_DEFAULTS: dict[str, dict] = {"landing": {"path": str(DEMO_LANDING_DIR)}, "scenario": {"path": str(DEFAULT_SCENARIO)}}

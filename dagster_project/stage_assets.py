@@ -12,7 +12,6 @@ from contextlib import contextmanager
 
 import dagster as dg
 
-from dagster_project.configurable import EXECUTOR
 from dagster_project.metadata import suite_check_spec, to_result
 from dagster_project.partitions import DAILY, REFRESH_WHEN_UPSTREAM_PASSES
 from dagster_project.spark_launch import job_extras, launch
@@ -30,7 +29,9 @@ def refused_batches_fail_the_step() -> Iterator[None]:
         raise dg.Failure(description=err.description, metadata=err.metadata) from err
 
 
-def stage_asset(stage: StageSpec, *, deps: list[str], description: str, kinds: set[str], pool: str | None = None) -> dg.AssetsDefinition:
+def stage_asset(
+    stage: StageSpec, *, deps: list[str], description: str, kinds: set[str], pool: str | None = None, freshness_policy: dg.FreshnessPolicy | None = None,
+) -> dg.AssetsDefinition:
     """The asset of ``stage``'s table, reading ``deps``."""
 
     @dg.asset(
@@ -42,8 +43,8 @@ def stage_asset(stage: StageSpec, *, deps: list[str], description: str, kinds: s
         automation_condition=REFRESH_WHEN_UPSTREAM_PASSES,
         pool=pool,
         kinds=kinds,
+        freshness_policy=freshness_policy,
         required_resource_keys={"lake", "executor", *stage.engines},
-        resource_defs={"executor": EXECUTOR},
         description=description,
     )
     def _asset(context: dg.AssetExecutionContext) -> dg.MaterializeResult:

@@ -10,6 +10,7 @@ engines are built from their settings by ``resources.engines``, as in process.
 """
 from __future__ import annotations
 
+import base64
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -21,7 +22,7 @@ import pyarrow as pa
 from resources.engines import Engines, engine_for
 from resources.execution.spark_session import arrow_schema, build_session, read_delta, read_path, spark_schema
 from resources.lake import Lake
-from resources.lake.report import ColumnLineage, ColumnSchema, Json, Markdown, Report
+from resources.lake.report import ColumnLineage, ColumnSchema, Json, Markdown, Plot, Records, Report
 from resources.stage_spec import StageSpec
 
 if TYPE_CHECKING:
@@ -96,14 +97,25 @@ def pipes_metadata(metadata: dict) -> dict:
     out = {}
     for key, value in metadata.items():
         if isinstance(value, ColumnSchema):
-            out[key] = {"type": "table_schema", "raw_value": {"columns": [{"name": n, "type": t} for n, t in value.columns]}}
+            # Dagster's Pipes reader takes a column's "description" (None when absent), as in process.
+            columns = [{"name": n, "type": t, "description": value.descriptions.get(n)} for n, t in value.columns]
+            out[key] = {"type": "table_schema", "raw_value": {"columns": columns}}
         elif isinstance(value, ColumnLineage):
             deps = {col: [{"asset_key": up, "column_name": up_col} for up, up_col in ups] for col, ups in value.deps.items()}
             out[key] = {"type": "table_column_lineage", "raw_value": {"deps_by_column": deps}}
         elif isinstance(value, Json):
             out[key] = {"type": "json", "raw_value": value.data}
+        elif isinstance(value, Records):
+            schema = [{"name": n, "type": t} for n, t in value.columns]
+            out[key] = {"type": "table", "raw_value": {"records": value.shown(), "schema": schema}}
         elif isinstance(value, Markdown):
             out[key] = {"type": "md", "raw_value": value.text}
+        elif isinstance(value, Plot):
+            # Rendered even when unchanged: the job cannot see the last materialization to reuse
+            # its image, and leaving the key out would drop the image from the latest one. The
+            # markdown is dagster_project/metadata.py's png_markdown (a data URI).
+            png = base64.b64encode(value.render()).decode()
+            out[key] = {"type": "md", "raw_value": f"![{value.alt}](data:image/png;base64,{png})"}
         elif isinstance(value, (bool, int, float, str)) or value is None:
             out[key] = {"type": "__infer__", "raw_value": value}
         else:

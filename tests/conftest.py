@@ -10,6 +10,9 @@ import numpy as np
 import pytest
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+# The tests land footage on fixed days from 2026-11-01 on; a deployment's partitions start at
+# its first footage (dagster_project/partitions.py), which would be the day this checkout was made.
+os.environ.setdefault("FACTORY_FIRST_DAY", "2026-11-01")
 
 DATA = Path(__file__).parent / "data"
 # The daily partition the tests land their footage in (as <landing>/DAY/...).

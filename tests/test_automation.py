@@ -5,6 +5,7 @@ import os
 import time
 
 import dagster as dg
+import pytest
 
 from dagster_project.automation import landing_zone_sensor, nightly_refresh
 from dagster_project.configurable import LandingZoneResource
@@ -144,3 +145,52 @@ def test_retry_sensor_runs_a_round_while_rejected_recipes_have_budget_and_then_s
         _rejected_fog(lake, day, 1, retry_of="plan-0")  # the retry ran and was rejected too: the budget of 1 is spent
         spent = tick(again.cursor)
         assert spent.run_requests == [] and "no rejected variant has retries left" in spent.skip_message
+
+
+def test_the_automation_sensor_runs_by_default_and_refreshes_downstream_of_a_passing_upstream():
+    """The eager conditions fire only under an automation-condition sensor, and Dagster's own
+    starts stopped: the factory declares one that starts running, over every asset."""
+    sensor = defs.resolve_sensor_def("refresh_when_upstream_passes")
+    assert isinstance(sensor, dg.AutomationConditionSensorDefinition)
+    assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+    graph = defs.resolve_asset_graph()
+    selected = sensor.asset_selection.resolve(graph)
+    assert {dg.AssetKey(n) for n in ("curated_clips", "evaluated_samples", "tokenized_shards", "rejects")} <= selected
+    # Under the sensor's own selection: an upstream materialized with its blocking check passed
+    # requests the downstream partition; the footage itself is never requested.
+    instance = dg.DagsterInstance.ephemeral()
+    when = datetime.datetime(2026, 11, 20, 12, tzinfo=UTC)
+    start = dg.evaluate_automation_conditions(defs=defs, instance=instance, asset_selection=sensor.asset_selection, evaluation_time=when)
+    instance.report_runless_asset_event(dg.AssetMaterialization("raw_footage", partition="2026-11-20"))
+    instance.report_runless_asset_event(
+        dg.AssetCheckEvaluation(asset_key=dg.AssetKey("raw_footage"), check_name="raw_footage_blobs_exist", passed=True, severity=dg.AssetCheckSeverity.ERROR)
+    )
+    after = dg.evaluate_automation_conditions(defs=defs, instance=instance, asset_selection=sensor.asset_selection, evaluation_time=when, cursor=start.cursor)
+    assert after.get_requested_partitions(dg.AssetKey("curated_clips")) == {"2026-11-20"}
+    assert after.get_requested_partitions(dg.AssetKey("raw_footage")) == set()
+    # Only the landing-zone sensor waits to be turned on (every file already there would become a run).
+    status = {s.name: s.default_status for s in defs.sensors}
+    assert status == {"landing_zone_sensor": dg.DefaultSensorStatus.STOPPED, "retry_rejected_sensor": dg.DefaultSensorStatus.RUNNING,
+                      "refresh_when_upstream_passes": dg.DefaultSensorStatus.RUNNING}
+
+
+def test_partitions_start_at_the_first_footage_not_years_before(tmp_path, monkeypatch):
+    from dagster_project.partitions import first_day
+
+    monkeypatch.delenv("FACTORY_FIRST_DAY", raising=False)
+    landing = tmp_path / "landing"
+    _land(landing / "2026-11-20" / "a.mp4", 3600)
+    _land(landing / "2026-11-18" / "b.mp4", 3600)
+    assert first_day(str(landing)) == "2026-11-18"
+    keys = dg.DailyPartitionsDefinition(start_date=first_day(str(landing)), timezone="UTC", end_offset=1).get_partition_keys()
+    today = datetime.datetime.now(UTC).strftime("%Y-%m-%d")
+    assert keys[0] == "2026-11-18" and keys[-1] == today
+    # An empty zone starts today: nothing to backfill.
+    (tmp_path / "empty").mkdir()
+    assert first_day(str(tmp_path / "empty")) == today
+    # A deployment pins it; a typo fails the code location's load, not a run.
+    monkeypatch.setenv("FACTORY_FIRST_DAY", "2025-03-01")
+    assert first_day(str(landing)) == "2025-03-01"
+    monkeypatch.setenv("FACTORY_FIRST_DAY", "2025-13-01")
+    with pytest.raises(ValueError):
+        first_day(str(landing))

@@ -31,6 +31,7 @@ from dagster_project.checks import (
     variants_match_their_clips,
 )
 from dagster_project.configurable import (
+    ExecutionResource,
     EvaluatorResource,
     LakeResource,
     ScenarioResource,
@@ -113,7 +114,7 @@ def _transfer(upstream: Path, tmp_path: Path, transfer: TransferResource) -> tup
     lake_resource, lake = _lake_copy(upstream, tmp_path)
     result = dg.materialize(
         [scenario_spec, transfer_plan, transferred_variants, variants_match_their_clips],
-        resources={"lake": lake_resource, "scenario": ScenarioResource(path=str(upstream / "spec.yaml")), "transfer": transfer},
+        resources={"lake": lake_resource, "scenario": ScenarioResource(path=str(upstream / "spec.yaml")), "transfer": transfer, "executor": ExecutionResource()},
         partition_key=DAY,
     )
     return lake, result
@@ -218,7 +219,7 @@ def evaluated(upstream, tmp_path_factory) -> Path:
     """The upstream with evaluated_samples: the original clips, scored (they pass)."""
     root = tmp_path_factory.mktemp("evaluated")
     lake_resource, lake = _lake_copy(upstream, root)
-    assert dg.materialize([evaluated_samples], resources={"lake": lake_resource, "evaluator": EvaluatorResource()}, partition_key=DAY).success
+    assert dg.materialize([evaluated_samples], resources={"lake": lake_resource, "evaluator": EvaluatorResource(), "executor": ExecutionResource()}, partition_key=DAY).success
     assert sum(s["passed"] for s in lake.read("evaluated_samples").to_pylist()) >= 2
     return root
 
@@ -238,7 +239,7 @@ def test_tokenizer_materializes_shards_with_model_and_latent_shape(backend, eval
     lake_resource, lake = _lake_copy(evaluated, tmp_path)
     tokenizer = TokenizerResource(backend=backend, model=model, device="cpu", batch_size=2, **settings)
     result = dg.materialize(
-        [tokenized_shards, shards_hold_only_accepted_samples], resources={"lake": lake_resource, "tokenizer": tokenizer}, partition_key=DAY,
+        [tokenized_shards, shards_hold_only_accepted_samples], resources={"lake": lake_resource, "tokenizer": tokenizer, "executor": ExecutionResource()}, partition_key=DAY,
     )
     assert result.success and all(e.passed for e in result.get_asset_check_evaluations())
     rows = lake.read("tokenized_shards").to_pylist()

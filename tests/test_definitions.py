@@ -33,7 +33,8 @@ def test_five_assets_form_one_lineage_with_a_blocking_check_each():
     graph = defs.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
     assert keys == set(CHAIN) | {"coverage_report", "scenario_spec", "transfer_plan", "evaluation_summary", "dataset_release", "episodes",
-                                 "lerobot_export", "failure_log", "failure_coverage", "downstream_eval"}
+                                 "lerobot_export", "failure_log", "failure_coverage", "downstream_eval", "rejects"}
+    assert {"raw_footage", "curated_clips", "evaluated_samples", "failure_log"} <= {k.to_user_string() for k in graph.get(dg.AssetKey("rejects")).parent_keys}
     assert dg.AssetKey("curated_clips") in graph.get(dg.AssetKey("coverage_report")).parent_keys
     assert dg.AssetKey("failure_log") in graph.get(dg.AssetKey("transfer_plan")).parent_keys
     assert {"failure_log", "transfer_plan", "evaluated_samples"} <= {k.to_user_string() for k in graph.get(dg.AssetKey("failure_coverage")).parent_keys}
@@ -49,11 +50,35 @@ def test_five_assets_form_one_lineage_with_a_blocking_check_each():
     assert not any(graph.get_check_spec(c).blocking for c in checks if c.name == "gx_suite")
     assert all(graph.get_check_spec(c).blocking for c in checks if c.name != "gx_suite")
     job = defs.resolve_job_def("factory_job")
-    assert job.partitions_def is not None and job.partitions_def.get_partition_keys()[0] == "2024-01-01"
+    assert job.partitions_def is not None and job.partitions_def.get_partition_keys()[0] == os.environ["FACTORY_FIRST_DAY"]
     for name in CHAIN:
         assert graph.get(dg.AssetKey(name)).partitions_def == job.partitions_def, name
     # GPU-bound stages share the "gpu" pool, whose limit the GPU deployment's instance sets.
     assert {k.to_user_string() for k in keys_in_pool(graph, "gpu")} == {"transferred_variants", "tokenized_shards"}
+
+
+def test_every_asset_has_an_owner_and_the_shards_a_freshness_policy_of_the_nightly_run():
+    from dagster_project.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    assert all(graph.get(k).owners == ["team:data-factory"] for k in graph.get_all_asset_keys())
+    policy = graph.get(dg.AssetKey("tokenized_shards")).freshness_policy
+    nightly = defs.resolve_schedule_def("nightly_refresh")
+    assert type(policy).__name__ == "CronFreshnessPolicy" and policy.timezone == nightly.execution_timezone == "UTC"
+    # The deadline falls after the 02:00 run starts, and the window opens no earlier than it.
+    deadline_hour = int(policy.deadline_cron.split()[1])
+    start_hour = int(nightly.cron_schedule.split()[1])
+    assert deadline_hour - policy.lower_bound_delta.total_seconds() / 3600 == start_hour < deadline_hour
+
+
+def test_loading_the_code_location_prints_no_warning_from_the_project(tmp_path):
+    """Dagster's BetaWarnings (e.g. for an asset-bound resource) once printed at every start."""
+    env = {**os.environ, "DAGSTER_HOME": str(tmp_path), "PYTHONWARNINGS": "always"}
+    out = subprocess.run([sys.executable, "-c", "from dagster_project.definitions import defs; defs.get_repository_def()"],
+                         cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    ours = [line for line in out.stderr.splitlines() if "Warning" in line and str(REPO) in line and "/.venv/" not in line]
+    assert not ours, "\n".join(ours)
 
 
 def keys_in_pool(graph, pool: str) -> set:

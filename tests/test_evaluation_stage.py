@@ -34,6 +34,16 @@ def test_undecodable_variant_fails_decodable_and_others_go_on(lake, footage, tmp
     # The original is never scored against itself: no check of it compares two clips.
     assert not {c["name"] for c in rows[None]["checks"]} & {"canny_edge_f1", "blur_ssim", "misalignment", "hallucination", "frame_count_match"}
     assert evaluate_clip(lake, Evaluator(), clip, variants, {r["sample_id"] for r in rows.values()}) == []
+    # The run log's line for the clip says which sample failed and why, not only how many passed.
+    from resources.evaluation.failures import Tally, clip_line
+
+    line = clip_line(1, 1, list(rows.values()))
+    assert line.startswith("evaluated clip 1/1: 3 samples, 2 passed; failed: night (procedural): decodable (visual_integrity)"), line
+    assert clip_line(1, 1, [rows["2" * 64]]) == "evaluated clip 1/1: 1 samples, 1 passed"
+    # And the tally of the three samples: one failing check, counted once, with its example.
+    tally = Tally().add_all(rows.values())
+    assert [(r["check"], r["failed_samples"], r["example_samples"]) for r in tally.failing_rows()] == [("decodable", 1, broken["sample_id"])]
+    assert {(r["condition"], r["passed"]) for r in tally.outcome_rows()} == {("night", "1/2"), ("original", "1/1")}
 
 
 def test_a_bug_in_the_evaluator_fails_loudly_instead_of_passing_as_undecodable(lake, footage, tmp_path, monkeypatch):

@@ -131,6 +131,10 @@ def test_the_spark_materialization_reports_what_in_process_reports(lakes):
         assert ref_check.metadata["rows_validated"].value > 0
     curated = lakes["results"]["curated_clips"]
     assert _metadata(curated["spark"])["drop_reasons"] == _metadata(curated["inprocess"])["drop_reasons"]
+    # What the clips and variants look like (resources/media/contact_sheet.py) comes back through Pipes too.
+    assert _metadata(curated["spark"])["clip_thumbnails"] == _metadata(curated["inprocess"])["clip_thumbnails"]
+    variants = lakes["results"]["transferred_variants"]
+    assert _metadata(variants["spark"])["variant_contact_sheet"] == _metadata(variants["inprocess"])["variant_contact_sheet"]
     shards = lakes["results"]["tokenized_shards"]
     assert _metadata(shards["spark"])["shards_written"] == _metadata(shards["inprocess"])["shards_written"] > 1
 

@@ -10,8 +10,9 @@ from resources.curation.coverage import length_histogram
 from resources.curation.engine import CurationEngines
 from resources.lake import Lake
 from resources.lake.publish import Publication, publish
-from resources.lake.report import Json, Report, report
+from resources.lake.report import Json, Plot, Report, report
 from resources.lake.tables import reject_row
+from resources.media.contact_sheet import clip_strip
 from resources.stage_spec import Log
 
 TABLE = "curated_clips"
@@ -27,6 +28,7 @@ class FootageCommits:
         self.drops: collections.Counter[str] = collections.Counter()
         self.flags: collections.Counter[str] = collections.Counter()
         self.durations: list[float] = []
+        self.kept: set[str] = set()  # clip ids this materialization kept
 
     def refuse(self, footage: dict, reason: str) -> None:
         self.done += 1
@@ -43,11 +45,16 @@ class FootageCommits:
         self.flags.update(f for r in rows for f in r["flags"])
         self.durations += [r["duration_s"] for r in rows]
         kept = sum(r["status"] == "kept" for r in rows)
+        self.kept.update(r["clip_id"] for r in rows if r["status"] == "kept")
         self.log.info(f"curated footage {self.done}/{self.total} ({footage['file_name']}): {len(rows)} clips, {kept} kept")
 
     def result(self, engines: CurationEngines) -> Report:
         status = self.store.read(TABLE, ["status", "duration_s"], partition=self.day)
         kept_total = pc.sum(pc.equal(status.column("status"), "kept")).as_py() or 0
+        store, day, kept = self.store, self.day, set(self.kept)
+        # Rendered only when this materialization committed clips; a refresh with nothing new
+        # reuses the last strip. No strip for a day that kept no clip.
+        strip = Plot("kept clips, middle frame of each", bool(self.pub.versions), lambda: clip_strip(store, day, kept)) if kept_total else None
         return report(
             self.store,
             TABLE,
@@ -56,10 +63,11 @@ class FootageCommits:
             partition=self.day,
             footage_curated=self.total,
             clips_kept=kept_total,
-            clip_length_histogram=Json(length_histogram(status.column("duration_s").to_pylist())),
-            clip_length_histogram_this_run=Json(length_histogram(self.durations)),
+            clip_length_histogram=length_histogram(status.column("duration_s").to_pylist()),
+            clip_length_histogram_this_run=length_histogram(self.durations),
             drop_reasons=Json(dict(self.drops)),
             filter_flags=Json(dict(self.flags)),
             embedder=engines.embedder.embedder_id,
             captioner=engines.captioner.captioner_id,
+            clip_thumbnails=strip,
         )

@@ -32,7 +32,7 @@ def coverage_rows(clips: list[dict]) -> list[dict]:
                     "dimension": dim,
                     "value": value,
                     "clips": counts[value],
-                    "share": counts[value] / total if total else 0.0,
+                    "share": round(counts[value] / total, 4) if total else 0.0,
                     "duration_s": round(seconds[value], 3),
                 }
             )
@@ -40,32 +40,38 @@ def coverage_rows(clips: list[dict]) -> list[dict]:
 
 
 def coverage_png(rows: list[dict]) -> bytes:
-    """Bar charts, one per dimension, as a PNG."""
+    """One panel per dimension, horizontal bars (labels never rotated) with "k/n" on each."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
-    fig, axes = plt.subplots(1, len(DIMENSIONS), figsize=(2.2 * len(DIMENSIONS), 2.8), constrained_layout=True)  # fits the UI dialog
-    for ax, dim in zip(axes, DIMENSIONS):
+    dims = [d for d in DIMENSIONS if any(r["dimension"] == d for r in rows)]
+    tallest = max(sum(r["dimension"] == d for r in rows) for d in dims)
+    fig, axes = plt.subplots(1, len(dims), figsize=(2.6 * len(dims), 1.3 + 0.42 * tallest), constrained_layout=True, squeeze=False)
+    for ax, dim in zip(axes[0], dims):
         part = [r for r in rows if r["dimension"] == dim]
-        ax.bar([r["value"] for r in part], [r["clips"] for r in part], color="#4f43dd")
+        total = sum(r["clips"] for r in part)
+        bars = ax.barh([r["value"] for r in part], [r["clips"] for r in part], color="#4f43dd")
+        ax.bar_label(bars, labels=[f"{r['clips']}/{total}" for r in part], padding=3, fontsize=9)
+        ax.set_xlim(0, max(r["clips"] for r in part) * 1.45)
+        ax.invert_yaxis()
         ax.set_title(dim.replace("_", " "))
-        ax.set_ylabel("kept clips")
-        ax.tick_params(axis="x", rotation=30)
+        ax.set_xlabel("kept clips")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=90)
     plt.close(fig)
     return buf.getvalue()
 
 
-def length_histogram(durations: list[float], edges: tuple[float, ...] = (0, 1, 2, 5, 10, 30, 60)) -> dict[str, int]:
-    """Clip lengths in seconds, bucketed: {"[1, 2) s": 3, ...}."""
-    hist: dict[str, int] = {}
-    for lo, hi in zip(edges, edges[1:]):
-        hist[f"[{lo:g}, {hi:g}) s"] = sum(lo <= d < hi for d in durations)
-    hist[f">= {edges[-1]:g} s"] = sum(d >= edges[-1] for d in durations)
-    return hist
+def length_histogram(durations: list[float], edges: tuple[float, ...] = (0, 1, 2, 5, 10, 30, 60)) -> Records:
+    """Clip lengths in seconds, bucketed, as a table in bin order (a JSON object's keys would
+    be shown sorted as text: "[10, 30) s" before "[2, 5) s")."""
+    rows = [{"length": f"[{lo:g}, {hi:g}) s", "clips": sum(lo <= d < hi for d in durations)} for lo, hi in zip(edges, edges[1:])]
+    rows.append({"length": f">= {edges[-1]:g} s", "clips": sum(d >= edges[-1] for d in durations)})
+    return Records([("length", "string"), ("clips", "int")], rows)
 
 
 def coverage_report(lake: Lake) -> Report:

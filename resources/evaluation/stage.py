@@ -12,6 +12,7 @@ from resources.evaluation.engine import (
     Evaluator,
     verdict,
 )
+from resources.evaluation.failures import clip_line
 from resources.lake import Lake
 from resources.lake.report import Report
 from resources.lake.tables import row_key
@@ -112,7 +113,7 @@ def run(lake: Lake, engines: Engines, day: str, log: Log) -> Report:
         new = evaluate_clip(lake, evaluator, clip, by_clip[clip["clip_id"]], done)
         rows += new
         if new:
-            log.info(f"evaluated clip {i}/{len(clips)}: {len(new)} samples, {sum(r['passed'] for r in new)} passed")
+            log.info(clip_line(i, len(clips), new))
     return commit_samples(lake, day, rows)
 
 

@@ -108,12 +108,14 @@ class Lake:
 
     def iter_batches(
         self, name: str, columns: list[str] | None = None, filter: pc.Expression | None = None, batch_size: int = 64,
-        version: int | None = None,
+        version: int | None = None, partition: str | None = None,
     ) -> Iterator[pa.RecordBatch]:
-        """Stream a table in bounded batches: never the whole table in memory."""
+        """Stream a table (or one partition of it) in bounded batches: never the whole table in memory."""
         dt = self.delta_table(name, version)
         if dt is None:
             return
+        if (day := self._partition_filter(name, partition)) is not None:
+            filter = day if filter is None else filter & day
         try:
             yield from self.dataset(dt, name).to_batches(columns=columns, filter=filter, batch_size=batch_size)
         except OSError as exc:

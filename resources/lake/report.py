@@ -8,7 +8,7 @@ Pipes (spark_jobs/job.py). Nothing here imports Dagster.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from resources.lake.lake import Lake
@@ -34,10 +34,20 @@ class Records:
     columns: list[tuple[str, str]]
     rows: list[dict]
 
+    def shown(self) -> list[dict]:
+        """The rows as the UI shows them: only the columns named, floats to 4 significant
+        digits (0.5556, not 0.5555555555555556)."""
+        return [{n: float(f"{r[n]:.4g}") if isinstance(r[n], float) else r[n] for n, _ in self.columns} for r in self.rows]
+
 
 @dataclass(frozen=True)
 class ColumnSchema:
+    """A table's columns as (name, type), and column -> description for the UI's schema view.
+    The descriptions are a parallel field, not a third tuple element, so code that unpacks
+    (name, type) pairs keeps working."""
+
     columns: list[tuple[str, str]]
+    descriptions: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -85,7 +95,10 @@ class Report:
 
 
 def column_schema(table: str) -> ColumnSchema:
-    return ColumnSchema([(f.name, _ARROW_TO_TYPE.get(str(f.type), str(f.type))) for f in TABLES[table].schema])
+    """The table's columns with their types and descriptions (from its TableSpec, never from
+    the Arrow field metadata written to Delta)."""
+    spec = TABLES[table]
+    return ColumnSchema([(f.name, _ARROW_TO_TYPE.get(str(f.type), str(f.type))) for f in spec.schema], dict(spec.descriptions))
 
 
 def report(lake: Lake, table: str, outcome: Any, *, with_suite_check: bool = False, partition: str | None = None, **extra: Any) -> Report:

@@ -8,7 +8,8 @@ from collections.abc import Callable
 import pyarrow.compute as pc
 
 from resources.lake import Lake
-from resources.lake.report import Json, Report
+from resources.lake.report import Plot, Records, Report
+from resources.planning.charts import target_png
 from resources.planning.commit import commit_plan, commit_spec
 from resources.planning.engine import Draw, Outcome, Outcomes, Spec, coverage, plan_recipes, spec_rows
 from resources.planning.failure_modes import commit_coverage, coverage_rows, failure_requests, logged_failures, modes
@@ -48,16 +49,22 @@ def outcomes(lake: Lake, plan: list[dict]) -> Outcomes:
     return out
 
 
-def coverage_after(spec: Spec, kept: list[dict], plan: list[dict], judged: Outcomes | None = None) -> dict[str, dict]:
-    """Per scene type and condition of the spec: the share of samples (kept clips, accepted and
-    pending variants) planned to show it, and the target."""
-    shares = {}
+COVERAGE_COLUMNS = [("scene_type", "string"), ("condition", "string"), ("samples_showing", "int"), ("samples", "int"),
+                    ("planned_share", "float"), ("target", "float"), ("short_by", "float")]
+
+
+def coverage_after(spec: Spec, kept: list[dict], plan: list[dict], judged: Outcomes | None = None) -> list[dict]:
+    """Per scene type and condition of the spec: how many samples (kept clips, accepted and
+    pending variants) are planned to show it, their share, the target and how far short it is."""
+    rows = []
     for scene, targets in spec.targets.items():
         group = [c for c in kept if scene == "any" or c.get("scene_type") == scene]
         for cond, target in targets.items():
             showing, total = coverage(group, plan, cond, judged)
-            shares[f"{scene}/{cond}"] = {"planned_share": round(showing / max(1, total), 3), "target": target}
-    return shares
+            share = round(showing / max(1, total), 3)
+            rows.append({"scene_type": scene, "condition": cond, "samples_showing": showing, "samples": total, "planned_share": share,
+                         "target": target, "short_by": round(max(0.0, target - share), 3)})
+    return rows
 
 
 def plan_day(
@@ -84,6 +91,7 @@ def plan_day(
     answering = sum(1 for r in new if r["failure_mode"] and not r["view_of"])
     log.info(f"planned {len(new)} new recipes ({retries} retries of rejected ones, {answering} answering {len(asked)} failure modes) "
              f"on {len(todays)} of {len(kept)} kept clips")
+    after = coverage_after(spec, kept, existing + new, judged)
     return commit_plan(
         lake,
         day,
@@ -92,8 +100,10 @@ def plan_day(
         retries_planned=retries,
         recipes_for_failure_modes=answering,
         variants_rejected_so_far=sum(1 for o in judged.values() if not o.accepted),
-        recipes_by_condition=Json(dict(collections.Counter(r["condition"] for r in new))),
-        coverage_after_plan=Json(coverage_after(spec, kept, existing + new, judged)),
+        recipes_by_condition=Records([("condition", "string"), ("recipes", "int")],
+                                     [{"condition": c, "recipes": n} for c, n in sorted(collections.Counter(r["condition"] for r in new).items())]),
+        coverage_after_plan=Records(COVERAGE_COLUMNS, after),
+        coverage_plot=Plot("coverage after the plan against the targets", bool(new), lambda: target_png(after)) if after else None,
     )
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from resources.lake.tables.columns import shared
 from resources.lake.tables.spec import TableSpec
 
 CURATED_CLIPS = TableSpec(
@@ -15,19 +16,19 @@ CURATED_CLIPS = TableSpec(
             ("source_kind", pa.string()),
             ("clip_index", pa.int32()),
             ("start_frame", pa.int64()),
-            ("end_frame", pa.int64()),  # exclusive
+            ("end_frame", pa.int64()),
             ("num_frames", pa.int32()),
             ("start_s", pa.float64()),
             ("duration_s", pa.float64()),
             ("width", pa.int32()),
             ("height", pa.int32()),
             ("fps", pa.float64()),
-            ("is_vfr", pa.bool_()),  # from its footage: a VFR clip keeps the source's own frame times
-            ("status", pa.string()),  # kept | dropped
+            ("is_vfr", pa.bool_()),
+            ("status", pa.string()),
             ("drop_reason", pa.string()),
-            ("flags", pa.list_(pa.string())),  # filters failed (dropping or score-only); "retimed": the source's timestamps were off, frames timed i / fps
+            ("flags", pa.list_(pa.string())),
             ("duplicate_of", pa.string()),
-            ("similarity", pa.float64()),  # cosine similarity to the closest clip kept before it
+            ("similarity", pa.float64()),
             ("sharpness", pa.float64()),
             ("brightness", pa.float64()),
             ("clipped_fraction", pa.float64()),
@@ -43,17 +44,59 @@ CURATED_CLIPS = TableSpec(
             ("embedding", pa.list_(pa.float32())),
             ("embedder", pa.string()),
             ("phash", pa.string()),
-            ("blob_key", pa.string()),  # H.264 MP4; null for dropped clips
+            ("blob_key", pa.string()),
             ("size_bytes", pa.int64()),
             ("depth_blob_key", pa.string()),
             ("seg_blob_key", pa.string()),
             ("sim_params", pa.string()),
-            ("episode_id", pa.string()),  # a robot episode's camera: its windows are cut at the same frames on every camera
+            ("episode_id", pa.string()),
             ("camera", pa.string()),
             ("curator_version", pa.string()),
-            ("ingest_date", pa.string()),  # YYYY-MM-DD, the daily partition
+            ("ingest_date", pa.string()),
         ]
     ),
     "Shots cut from raw footage, scored, filtered and deduplicated; kept clips as H.264 MP4.",
     partition_by="ingest_date",
+    descriptions={
+        **shared("footage_id", "source_kind", "width", "height", "fps", "sim_params", "scene_type", "size_bytes", "ingest_date"),
+        "clip_id": "sha256 of the footage id and the clip's first and end frame.",
+        "clip_index": "The clip's place among its footage's clips, from 0.",
+        "start_frame": "The clip's first frame in its footage, from 0.",
+        "end_frame": "The frame after the clip's last (exclusive), in its footage.",
+        "num_frames": "Number of frames in the clip (`end_frame` - `start_frame`).",
+        "start_s": "Time of the clip's first frame, in seconds from the start of its footage.",
+        "duration_s": "The clip's length in seconds.",
+        "is_vfr": "From its footage: a variable-frame-rate clip keeps the source's own frame times instead of i / fps.",
+        "status": "kept or dropped.",
+        "drop_reason": "Why the clip was dropped, in words: the first dropping filter, a near-duplicate or a semantic duplicate; "
+                       "null when kept.",
+        "flags": "The filters the clip failed, dropping or score-only (length, exposure, black_frames, frozen, sharpness, motion), "
+                 "and retimed when the source's timestamps were off and its frames were timed i / fps.",
+        "duplicate_of": "The kept clip (`clip_id`) this one repeats; null when it is not a duplicate.",
+        "similarity": "Cosine similarity of the clip's `embedding` to the closest clip kept before it; null when none was compared "
+                      "(a robot episode's window is exempt from dedup).",
+        "sharpness": "Mean variance of the Laplacian on grey frames 256 px wide; the curator drops a clip under 15 by default.",
+        "brightness": "Mean grey level of the clip's frames, 0-255.",
+        "clipped_fraction": "Mean share of pixels crushed to black (<= 4) or blown to white (>= 251), 0-1.",
+        "motion": "Mean absolute difference between consecutive 64 x 64 grey thumbnails / 255, 0-1; under 0.0005 a clip is static.",
+        "black_fraction": "Share of the clip's frames whose mean grey level is under the black level (8), 0-1.",
+        "frozen_fraction": "Share of frames that differ from the one before by less than 0.0005 (motion scale), 0-1.",
+        "time_of_day": "night, dusk or day, guessed from `brightness` (under 45 night, under 85 dusk): what the camera sees, not the clock.",
+        "weather": "clear for simulated footage (the simulator renders clear weather); unknown for real footage, which is not guessed.",
+        "motion_level": "static, slow, moderate or fast, from `motion` (bounds 0.002, 0.01 and 0.03).",
+        "caption": "One sentence on what the clip shows, from the captioner.",
+        "captioner": "The captioner that wrote `caption`: template-v1 (no weights) or a VLM as <model>@<revision>.",
+        "embedding": "The clip's unit-length float32 embedding, compared by cosine similarity for semantic dedup.",
+        "embedder": "The embedder of `embedding`: classical-descriptor-v1 (no weights) or <model>@<revision>; "
+                    "vectors of different embedders are never compared.",
+        "phash": "Three 64-bit perceptual hashes (hex) of the frames at 1/4, 1/2 and 3/4 of the clip, '-'-joined, for near-duplicate dedup.",
+        "blob_key": "The clip as H.264 MP4 in the blob store; null for dropped clips.",
+        "depth_blob_key": "The clip's frames of the simulator's depth ground truth (npz, metres); null for real footage and dropped clips.",
+        "seg_blob_key": "The clip's frames of the simulator's segmentation ground truth (npz, object ids); "
+                        "null for real footage and dropped clips.",
+        "episode_id": "A robot episode's camera: the episode (`episodes.episode_id`), whose windows are cut at the same frames "
+                      "on every camera; null for other footage.",
+        "camera": "Which camera of the robot episode's rig the clip is from; null for other footage.",
+        "curator_version": "The curator's version (e.g. classical-4) that cut and scored the clip.",
+    },
 )

@@ -16,10 +16,21 @@ EVALUATION_SUMMARY = TableSpec(
             ("samples", pa.int64()),
             ("passed", pa.int64()),
             ("pass_rate", pa.float64()),
-            ("top_failure", pa.string()),  # the check that failed most often
-            ("not_measured", pa.int64()),  # checks of the group's samples that could not measure
-            ("not_measured_by_check", pa.string()),  # JSON: check -> how many times it could not measure
+            ("top_failure", pa.string()),
+            ("not_measured", pa.int64()),
+            ("not_measured_by_check", pa.string()),
         ]
     ),
     "Evaluation pass rates per condition and backend.",
+    descriptions={
+        "group_id": "sha256 of the condition and the backend.",
+        "condition": "The samples' transfer condition ('+'-joined when composite); original for the original clips.",
+        "backend": "The transfer backend that rendered the samples; source for the original clips.",
+        "samples": "Number of evaluated samples in the group.",
+        "passed": "How many of them passed every required check.",
+        "pass_rate": "`passed` / `samples`, 0-1.",
+        "top_failure": "The check that failed most often in the group; null when none failed.",
+        "not_measured": "How many checks of the group's samples could not measure them.",
+        "not_measured_by_check": "JSON: check name -> how many times it could not measure a sample of the group.",
+    },
 )

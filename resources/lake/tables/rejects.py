@@ -14,16 +14,26 @@ REJECTS = TableSpec(
     pa.schema(
         [
             ("reject_id", pa.string()),
-            ("stage", pa.string()),  # the table the row was meant for
+            ("stage", pa.string()),
             ("subject_id", pa.string()),
             ("source_uri", pa.string()),
             ("reason_code", pa.string()),
             ("reason", pa.string()),
-            ("details", pa.string()),  # JSON
+            ("details", pa.string()),
             ("rejected_at", TIMESTAMP),
         ]
     ),
     "Everything refused on the way into a table, with a reason a person can read.",
+    descriptions={
+        "reject_id": "sha256 of the stage, the subject, the reason code and the rule: the same refusal is recorded once.",
+        "stage": "The table the row was meant for (e.g. raw_footage, curated_clips, transferred_variants).",
+        "subject_id": "What was refused: the key the row would have had (a footage, clip or variant id), or a hash of its source.",
+        "source_uri": "Where the refused input came from (a landing-zone path, a log file, a clip id); null when unknown.",
+        "reason_code": "The refusal as a code: the stage's (e.g. unreadable, still_image, recipe_failed) or the failed GX expectation.",
+        "reason": "Why it was refused, in words a person can act on.",
+        "details": "JSON: what else the stage recorded about the refusal (file name and size, recipe, failing values).",
+        "rejected_at": "When it was refused (UTC).",
+    },
 )
 
 

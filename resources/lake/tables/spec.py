@@ -6,7 +6,7 @@ the key makes every write idempotent.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pyarrow as pa
 
@@ -22,6 +22,10 @@ class TableSpec:
     # The Delta partition column: the day the footage behind the row landed (a Dagster daily
     # partition key). Every key derives from one footage, so a key lives in one partition.
     partition_by: str | None = None
+    # column -> one sentence for the Dagster UI's schema view (resources/lake/report.py). Kept
+    # out of the Arrow schema: field metadata there would be written to Delta and change the
+    # schema of existing tables. Left out of the hash: a dict is not hashable.
+    descriptions: dict[str, str] = field(default_factory=dict, hash=False)
 
 
 def row_key(*parts: object) -> str:
