@@ -35,13 +35,22 @@ def metadata_value(value: Any, name: str = "", context: dg.AssetExecutionContext
             schema=dg.TableSchema(columns=[dg.TableColumn(n, t) for n, t in value.columns]),
         )
     if isinstance(value, Plot):
-        if not value.changed and context is not None:
-            event = context.instance.get_latest_materialization_event(context.asset_key)
-            previous = event.asset_materialization.metadata.get(name) if event and event.asset_materialization else None
-            if previous is not None:
-                return previous
-        return dg.MetadataValue.md(png_markdown(value.render(), value.alt))
+        previous = _last_value(context, name) if not value.changed and context is not None else None
+        return previous if previous is not None else dg.MetadataValue.md(png_markdown(value.render(), value.alt))
     return value
+
+
+def _last_value(context: dg.AssetExecutionContext, name: str) -> Any:
+    """``name`` in the last materialization of this asset that carried it, of this partition:
+    another day's image would show other clips, and a refresh that committed nothing (a retry
+    round, a re-run) must not drop the image from the latest materialization either."""
+    partitions = [context.partition_key] if context.has_partition_key else None
+    records = context.instance.fetch_materializations(dg.AssetRecordsFilter(context.asset_key, asset_partitions=partitions), limit=5).records
+    for record in records:
+        materialization = record.asset_materialization
+        if materialization is not None and name in materialization.metadata:
+            return materialization.metadata[name]
+    return None
 
 
 def suite_check_spec(table: str, asset: str | None = None) -> dg.AssetCheckSpec:

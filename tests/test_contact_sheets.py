@@ -44,7 +44,7 @@ def factory(tmp_path_factory, footage):
     instance = dg.DagsterInstance.ephemeral()  # shared: a refresh finds the last materialization
     first = dg.materialize(assets_named(*STAGES), resources=resources, partition_key=DAY, instance=instance)
     assert first.success
-    return {"resources": resources, "instance": instance, "first": first, "lake": resources["lake"].lake()}
+    return {"resources": resources, "instance": instance, "first": first, "lake": resources["lake"].lake(), "landing": landing.parent, "vtest": footage["vtest"]}
 
 
 def _metadata(result, asset: str) -> dict:
@@ -143,6 +143,27 @@ def test_a_refresh_with_nothing_new_reuses_the_images(factory, monkeypatch):
     for asset, key in (("transferred_variants", "variant_contact_sheet"), ("curated_clips", "clip_thumbnails")):
         before, after = _metadata(factory["first"], asset), _metadata(again, asset)
         assert after["rows_inserted"] == 0 and after[key] == before[key]
+
+
+def test_a_refresh_reuses_the_image_of_its_own_day(factory):
+    """A day's refresh that commits nothing shows that day's sheet, though another day was
+    materialized since (the latest materialization of the asset is the other day's)."""
+    from resources.media.encoder import H264Writer
+
+    other = "2026-11-02"
+    landing = factory["landing"] / other
+    landing.mkdir()
+    with H264Writer(landing / "walkway_later.mp4", 768, 576, 10.0) as w:
+        for f in iter_frames(factory["vtest"], 100, 130):
+            w.write(f.decoded, f.time_s)
+    run = lambda day: dg.materialize(assets_named(*STAGES), resources=factory["resources"], partition_key=day, instance=factory["instance"])  # noqa: E731
+    second_day = run(other)
+    refresh = run(DAY)
+    assert second_day.success and refresh.success
+    for asset, key in (("transferred_variants", "variant_contact_sheet"), ("curated_clips", "clip_thumbnails")):
+        day_image, other_image = _metadata(factory["first"], asset)[key], _metadata(second_day, asset)[key]
+        assert day_image != other_image  # other clips, another picture
+        assert _metadata(refresh, asset)["rows_inserted"] == 0 and _metadata(refresh, asset)[key] == day_image
 
 
 def test_the_sheet_shows_the_verdict_of_variants_already_evaluated(factory):

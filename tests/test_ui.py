@@ -1,6 +1,7 @@
 """The Dagster UI in a real browser: the asset graph, a materialization launched from the UI,
 an asset's lineage and checks. `dagster dev` runs on 127.0.0.1 in its own process group,
 which the test kills at the end (it ignores SIGTERM); screenshots go to the test's tmp dir."""
+import datetime as dt
 import json
 import os
 import shutil
@@ -20,6 +21,8 @@ REPO = Path(__file__).resolve().parent.parent
 # The footage lands today, as in a deployment: the partitions then start today (the first day
 # with footage), and after the run the graph has nothing missing.
 DAY = time.strftime("%Y-%m-%d", time.gmtime())
+# The daily-partitioned assets of the factory group (the main job's).
+PARTITIONED = ["raw_footage", "failure_log", "episodes", "curated_clips", "transfer_plan", "transferred_variants", "evaluated_samples", "tokenized_shards", "lerobot_export"]
 BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
@@ -50,7 +53,10 @@ def webserver(tmp_path):
     port = _free_port()
     env = {
         **{k: v for k, v in os.environ.items() if k != "FACTORY_FIRST_DAY"}, "DAGSTER_HOME": str(tmp_path / "home"), "FACTORY_LAKE_ROOT": str(tmp_path / "lake"), "FACTORY_LANDING_DIR": str(tmp_path / "landing"),
-        "FACTORY_SIMULATOR_SCENES": "1", "FACTORY_SIMULATOR_EPISODES": "0", "FACTORY_SIMULATOR_NUM_FRAMES": "20",
+        # Three clips, so the default scenario's shares plan variants (two would round to none),
+        # and a strict adherence bar, so some variants fail and the failing-checks table has rows.
+        "FACTORY_SIMULATOR_SCENES": "2", "FACTORY_SIMULATOR_EPISODES": "0", "FACTORY_SIMULATOR_NUM_FRAMES": "20",
+        "FACTORY_EVALUATOR_MIN_ADHERENCE": "0.99",
     }
     log = open(tmp_path / "dagster-dev.log", "w")
     dagster = Path(sys.executable).parent / "dagster"
@@ -73,6 +79,16 @@ def webserver(tmp_path):
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
         log.close()
+
+
+def _days_since(first: str) -> list[str]:
+    """The daily partitions from ``first`` through today (UTC): one day, unless the test runs
+    across midnight, when the next day is a partition too."""
+    day, today, days = dt.date.fromisoformat(first), dt.datetime.now(dt.timezone.utc).date(), []
+    while day <= today:
+        days.append(day.isoformat())
+        day += dt.timedelta(days=1)
+    return days
 
 
 def _graphql(url: str, query: str) -> dict:
@@ -118,7 +134,7 @@ def test_materialize_from_the_ui_then_inspect_lineage_and_checks(webserver):
 
         # The asset graph of the factory group: its partitions start at the first footage.
         keys = _graphql(url, '{ assetNodeOrError(assetKey: {path: ["raw_footage"]}) { ... on AssetNode { partitionKeys } } }')
-        assert keys["assetNodeOrError"]["partitionKeys"] == [DAY]
+        assert keys["assetNodeOrError"]["partitionKeys"] == _days_since(DAY)
         page.goto(f"{url}/locations/physical_ai_data_factory/asset-groups/factory")
         expect(page.get_by_text("tokenized_shards").first).to_be_visible()
         _skip_community_invitation(page)
@@ -150,7 +166,7 @@ def test_materialize_from_the_ui_then_inspect_lineage_and_checks(webserver):
         expect(page.get_by_text(f"partition: {DAY}")).to_be_visible()
         # Its logs show per-footage progress.
         page.get_by_placeholder("Filter").fill("curated footage")
-        expect(page.get_by_text("curated footage 1/2").first).to_be_visible()  # the landed file and one sim scene
+        expect(page.get_by_text("curated footage 1/3").first).to_be_visible()  # the landed file and two sim scenes
         page.screenshot(path=shots / "3-run-succeeded.png")
 
         # An asset's lineage, and its checks.
@@ -163,14 +179,46 @@ def test_materialize_from_the_ui_then_inspect_lineage_and_checks(webserver):
         expect(page.get_by_text("Passed").first).to_be_visible()
         page.screenshot(path=shots / "5-checks.png")
 
-        # The graph after the run: today's partition filled, no backlog before the first footage.
+        # What the variants look like: the contact sheet in transferred_variants' latest
+        # materialization (a retry round the sensor started since carries it too).
+        page.goto(f"{url}/assets/transferred_variants?view=events")
+        sheet_row = page.locator("tr", has_text="variant_contact_sheet").first
+        sheet_row.get_by_text("[Show Markdown]").click()
+        sheet = page.get_by_role("img", name="transferred variants beside their clips")
+        expect(sheet).to_be_visible()
+        assert sheet.evaluate("img => img.naturalWidth") >= 400  # the PNG decoded, not a broken image
+        page.screenshot(path=shots / "6-contact-sheet.png")
+        page.keyboard.press("Escape")
+
+        # Why samples failed: evaluation_summary's table of failing checks, with their counts
+        # (the UI draws a table entry in place, under its name).
+        page.goto(f"{url}/assets/evaluation_summary?view=events")
+        failing = page.locator("tr", has_text="failing_checks").first
+        for column in ("check", "category", "failed", "typical_score", "threshold", "example_samples"):
+            expect(failing.get_by_role("columnheader", name=column, exact=True)).to_be_visible()
+        expect(failing.get_by_role("cell", name="condition_adherence", exact=True).first).to_be_visible()  # the check the strict bar fails
+        failing.scroll_into_view_if_needed()
+        page.screenshot(path=shots / "7-failing-checks.png")
+
+        # The graph after the run: today's partition filled, no backlog before the first footage
+        # (the partition counts in the nodes load after the graph).
+        # A retry round the sensor started may be refreshing a partition: Dagster counts it as
+        # materializing then, not as materialized.
+        for name in PARTITIONED:
+            node = _graphql(url, f'{{ assetNodeOrError(assetKey: {{path: ["{name}"]}}) {{ ... on AssetNode {{ partitionStats {{ numMaterialized numMaterializing numPartitions numFailed }} }} }} }}')
+            counts = node["assetNodeOrError"]["partitionStats"]
+            assert (counts["numMaterialized"] + counts["numMaterializing"], counts["numPartitions"], counts["numFailed"]) == (1, len(_days_since(DAY)), 0), (name, counts)
         page.goto(f"{url}/locations/physical_ai_data_factory/asset-groups/factory")
         expect(page.get_by_text("tokenized_shards").first).to_be_visible()
+        expect(page.get_by_text("Loading...")).to_have_count(0)
         page.screenshot(path=shots / "8-graph-after.png")
+        page.goto(f"{url}/assets/tokenized_shards?view=partitions")
+        expect(page.get_by_text(DAY).first).to_be_visible()
+        page.screenshot(path=shots / "9-partitions.png")
         browser.close()
 
     from resources.lake import Lake
 
     lake = Lake(str(webserver["lake"]))
     assert lake.partitions("tokenized_shards") == [DAY] and lake.row_count("tokenized_shards") > 0
-    assert all((shots / f).stat().st_size > 10_000 for f in ("1-asset-graph.png", "2-launch-dialog.png", "3-run-succeeded.png", "4-lineage.png", "5-checks.png"))
+    assert all((shots / f).stat().st_size > 10_000 for f in ("1-asset-graph.png", "2-launch-dialog.png", "3-run-succeeded.png", "4-lineage.png", "5-checks.png", "6-contact-sheet.png", "7-failing-checks.png", "8-graph-after.png", "9-partitions.png"))
