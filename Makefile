@@ -4,7 +4,7 @@ PY          := $(VENV)/bin/python
 DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export DAGSTER_HOME
 
-.PHONY: setup setup-dev demo ui test crash-trials lerobot-check bench clean
+.PHONY: setup setup-dev demo ui test crash-trials lerobot-check spark35-check bench clean
 
 $(VENV)/.installed: pyproject.toml scripts/setup.sh
 	bash scripts/setup.sh $(VENV)
@@ -40,12 +40,18 @@ crash-trials: setup-dev
 lerobot-check: setup
 	$(PY) scripts/lerobot_check.py
 
+## The Spark jobs on pyspark 3.5 (EMR 7.x's Spark), local[2] and a standalone cluster, compared with
+## in process (an isolated venv of about 320 MB beside the project's, made once under ~/.cache/physai).
+spark35-check: setup-dev
+	bash scripts/spark35_check.sh $(VENV)
+
 ## Benchmarks; each prints one JSON object on its last line.
 bench: setup
 	@command -v ffmpeg >/dev/null || bash scripts/install_ffmpeg.sh
 	$(PY) bench/curate_vs_transcode.py
 	$(PY) bench/refresh_cost.py
 	$(PY) bench/memory_peak.py
+	$(PY) bench/scale.py
 	$(PY) bench/cosmos_transfer_chunk.py
 	$(PY) bench/spark_vs_inprocess.py
 	$(PY) bench/calibration_split.py

@@ -7,14 +7,17 @@ throughput is frames of footage per second of wall-clock time, end to end (for S
 Pipes launch, the JVM and session start, reading the inputs, the parallel scan, the driver's
 dedup and commits); ``job_only`` leaves out the Pipes launch and the session start.
 
-    python bench/spark_vs_inprocess.py [--copies N] [--repeats N]
+    python bench/spark_vs_inprocess.py [--copies N] [--repeats N] [--standalone]
 
 ``--copies N`` lands N differently encoded copies of each file (more work per run, same kind).
+``--standalone`` adds a run on a real Spark standalone cluster on 127.0.0.1 - a master and two
+workers of one core, each its own JVM (tests/spark_cluster.py) - and its ratio to in process.
 Prints one line per run, then one JSON object on the last line.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -81,8 +84,8 @@ def curate(template: Path, work: Path, name: str, landing: Path, run_config: dic
     return seconds, metadata, rows
 
 
-def main(copies: int, repeats: int) -> dict:
-    with tempfile.TemporaryDirectory(prefix="bench-spark-") as tmp:
+def main(copies: int, repeats: int, standalone: bool = False) -> dict:
+    with tempfile.TemporaryDirectory(prefix="bench-spark-") as tmp, contextlib.ExitStack() as stack:
         work = Path(tmp)
         landing = work / "landing"
         land(landing / DAY, copies)
@@ -95,6 +98,11 @@ def main(copies: int, repeats: int) -> dict:
             "spark_local1": {"resources": {"executor": {"config": {"mode": "local_spark", "spark_master": "local[1]"}}}},
             "spark_local2": {"resources": {"executor": {"config": {"mode": "local_spark", "spark_master": "local[2]"}}}},
         }
+        if standalone:
+            from tests.spark_cluster import standalone_cluster
+
+            master, _ = stack.enter_context(standalone_cluster(work / "cluster", workers=2, cores=1))
+            runs["spark_standalone"] = {"resources": {"executor": {"config": {"mode": "local_spark", "spark_master": master}}}}
         wall: dict[str, list[float]] = {name: [] for name in runs}
         job: dict[str, list[float]] = {name: [] for name in runs}
         tables = {}
@@ -107,7 +115,7 @@ def main(copies: int, repeats: int) -> dict:
                 print(f"{name:<13} {frames} frames in {seconds:6.1f} s  ({frames / seconds:6.1f} fps end to end"
                       + (f", {frames / md['spark_job_s']:6.1f} fps in the job, session start {md['spark_session_start_s']} s)" if "spark_job_s" in md else ")"),
                       flush=True)
-        identical = tables["spark_local1"] == tables["inprocess"] == tables["spark_local2"]
+        identical = all(rows == tables["inprocess"] for rows in tables.values())
         fps = {name: frames / statistics.median(wall[name]) for name in runs}
         fps_job = {name: frames / statistics.median(job[name]) for name in runs}
     return {
@@ -127,6 +135,11 @@ def main(copies: int, repeats: int) -> dict:
         "spark_over_inprocess_job_only": round(fps_job["spark_local2"] / fps["inprocess"], 3),
         "scaling_local1_to_local2_job_only": round(fps_job["spark_local2"] / fps_job["spark_local1"], 3),
         "tables_identical": identical,
+        **({
+            "spark_standalone_fps": round(fps["spark_standalone"], 1),
+            "standalone_over_inprocess": round(fps["spark_standalone"] / fps["inprocess"], 3),
+            "standalone_over_inprocess_job_only": round(fps_job["spark_standalone"] / fps["inprocess"], 3),
+        } if standalone else {}),
     }
 
 
@@ -134,5 +147,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--copies", type=int, default=1)
     parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--standalone", action="store_true")
     args = parser.parse_args()
-    print(json.dumps(main(args.copies, args.repeats)))
+    print(json.dumps(main(args.copies, args.repeats, args.standalone)))

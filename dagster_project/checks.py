@@ -1,12 +1,23 @@
 """Blocking checks that need the committed tables: cross-table integrity after each write.
 
 The GX suites already gated every batch before its commit; these checks catch what only
-the whole lake shows (a clip whose footage is gone, a token row from a failed sample).
+the committed tables show (a clip whose footage is gone, a token row from a failed sample).
+
+A check of a partitioned table reads the run's day only, in every table it joins: a row and
+the rows behind it share the day their footage landed (``ingest_date``), so a day's rows can
+only break against that day's, and the other days were checked when they ran. A nightly check
+costs what the night's rows cost, not what the lake holds. A check run with no partition (on its
+own, from the UI) reads every day.
 """
 import dagster as dg
 import pyarrow.compute as pc
 
 from dagster_project.configurable import LakeResource, TokenizerResource
+
+
+def _day(context: dg.AssetCheckExecutionContext) -> str | None:
+    """The day this run materialized, or None (every day) when the run has no partition."""
+    return context.run.tags.get("dagster/partition")
 
 
 def _result(missing: list, what: str, checked: int) -> dg.AssetCheckResult:
@@ -20,29 +31,28 @@ def _result(missing: list, what: str, checked: int) -> dg.AssetCheckResult:
 @dg.asset_check(asset="raw_footage", blocking=True, description="Every blob a raw_footage row of the run's day names exists in the blob store.")
 def raw_footage_blobs_exist(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> dg.AssetCheckResult:
     store = lake.lake()
-    # The day this run materialized (every day when the run has no partition): one request per
-    # blob of that day, not of the whole lake, so the check costs the same on the hundredth night.
-    day = context.run.tags.get("dagster/partition")
+    # One request per blob of the run's day, not of the whole lake.
+    day = _day(context)
     table = store.read("raw_footage", ["blob_key", "depth_blob_key", "seg_blob_key", "episode_blob_key"], partition=day)
     keys = [k for col in table.columns for k in col.drop_null().to_pylist()]
     return _result([k for k in keys if not store.blobs.exists(k)], "blobs missing", len(keys))
 
 
 @dg.asset_check(asset="curated_clips", blocking=True, description="Every clip's footage exists in raw_footage and its frame range lies inside it.")
-def curated_clips_trace_to_footage(lake: LakeResource) -> dg.AssetCheckResult:
-    store = lake.lake()
-    frames = dict(zip(*store.read("raw_footage", ["footage_id", "frame_count"]).to_pydict().values()))
-    clips = store.read("curated_clips", ["clip_id", "footage_id", "start_frame", "end_frame"]).to_pylist()
+def curated_clips_trace_to_footage(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> dg.AssetCheckResult:
+    store, day = lake.lake(), _day(context)
+    frames = dict(zip(*store.read("raw_footage", ["footage_id", "frame_count"], partition=day).to_pydict().values()))
+    clips = store.read("curated_clips", ["clip_id", "footage_id", "start_frame", "end_frame"], partition=day).to_pylist()
     bad = [c["clip_id"] for c in clips if c["footage_id"] not in frames or not (0 <= c["start_frame"] < c["end_frame"] <= frames[c["footage_id"]])]
     return _result(bad, "clips without footage or outside its frames", len(clips))
 
 
 @dg.asset_check(asset="transferred_variants", blocking=True, description="Every variant comes from a kept clip and has that clip's frame count and size.")
-def variants_match_their_clips(lake: LakeResource) -> dg.AssetCheckResult:
-    store = lake.lake()
-    clips = store.read("curated_clips", ["clip_id", "status", "num_frames", "width", "height"])
+def variants_match_their_clips(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> dg.AssetCheckResult:
+    store, day = lake.lake(), _day(context)
+    clips = store.read("curated_clips", ["clip_id", "status", "num_frames", "width", "height"], partition=day)
     kept = {c["clip_id"]: c for c in clips.filter(pc.equal(clips.column("status"), "kept")).to_pylist()}
-    variants = store.read("transferred_variants", ["variant_id", "clip_id", "num_frames", "width", "height"]).to_pylist()
+    variants = store.read("transferred_variants", ["variant_id", "clip_id", "num_frames", "width", "height"], partition=day).to_pylist()
     bad = [
         v["variant_id"] for v in variants
         if v["clip_id"] not in kept or any(v[k] != kept[v["clip_id"]][k] for k in ("num_frames", "width", "height"))
@@ -51,13 +61,13 @@ def variants_match_their_clips(lake: LakeResource) -> dg.AssetCheckResult:
 
 
 @dg.asset_check(asset="evaluated_samples", blocking=True, description="Every sample's subject exists, and its verdict agrees with its required checks.")
-def samples_are_consistent(lake: LakeResource) -> dg.AssetCheckResult:
-    store = lake.lake()
-    variants = store.keys("transferred_variants")
-    clips = store.keys("curated_clips")
+def samples_are_consistent(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> dg.AssetCheckResult:
+    store, day = lake.lake(), _day(context)
+    variants = store.keys("transferred_variants", partition=day)
+    clips = store.keys("curated_clips", partition=day)
     bad = []
     rows = 0
-    for batch in store.iter_batches("evaluated_samples", ["sample_id", "variant_id", "clip_id", "checks", "passed"], batch_size=1024):
+    for batch in store.iter_batches("evaluated_samples", ["sample_id", "variant_id", "clip_id", "checks", "passed"], batch_size=1024, partition=day):
         for s in batch.to_pylist():
             rows += 1
             subject_ok = s["clip_id"] in clips and (s["variant_id"] is None or s["variant_id"] in variants)
@@ -68,11 +78,11 @@ def samples_are_consistent(lake: LakeResource) -> dg.AssetCheckResult:
 
 
 @dg.asset_check(asset="tokenized_shards", blocking=True, description="Every token row comes from a sample that passed, and no shard is over its row bound.")
-def shards_hold_only_accepted_samples(lake: LakeResource, tokenizer: TokenizerResource) -> dg.AssetCheckResult:
-    store = lake.lake()
-    samples = store.read("evaluated_samples", ["sample_id", "passed"])
+def shards_hold_only_accepted_samples(context: dg.AssetCheckExecutionContext, lake: LakeResource, tokenizer: TokenizerResource) -> dg.AssetCheckResult:
+    store, day = lake.lake(), _day(context)
+    samples = store.read("evaluated_samples", ["sample_id", "passed"], partition=day)
     accepted = set(samples.filter(pc.equal(samples.column("passed"), True)).column("sample_id").to_pylist())
-    tokens = store.read("tokenized_shards", ["sample_id", "shard_id"])
+    tokens = store.read("tokenized_shards", ["sample_id", "shard_id"], partition=day)
     bad = [s for s in tokens.column("sample_id").to_pylist() if s not in accepted]
     counts = pc.value_counts(tokens.column("shard_id")).to_pylist()
     bad += [f"shard {c['values']} holds {c['counts']} rows" for c in counts if c["counts"] > tokenizer.shard_max_rows]
@@ -93,11 +103,11 @@ def coverage_adds_up(lake: LakeResource) -> dg.AssetCheckResult:
 
 
 @dg.asset_check(asset="transfer_plan", blocking=True, description="Every planned recipe is on a kept clip and says why it was chosen.")
-def plan_is_on_kept_clips(lake: LakeResource) -> dg.AssetCheckResult:
-    store = lake.lake()
-    clips = store.read("curated_clips", ["clip_id", "status"])
+def plan_is_on_kept_clips(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> dg.AssetCheckResult:
+    store, day = lake.lake(), _day(context)
+    clips = store.read("curated_clips", ["clip_id", "status"], partition=day)
     kept = set(clips.filter(pc.equal(clips.column("status"), "kept")).column("clip_id").to_pylist())
-    plan = store.read("transfer_plan", ["plan_id", "clip_id", "reason"]).to_pylist()
+    plan = store.read("transfer_plan", ["plan_id", "clip_id", "reason"], partition=day).to_pylist()
     bad = [p["plan_id"] for p in plan if p["clip_id"] not in kept or not p["reason"]]
     return _result(bad, "recipes on clips that are not kept, or without a reason", len(plan))
 

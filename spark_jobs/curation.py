@@ -28,6 +28,7 @@ from resources.curation.stage import (
     scan_footage,
 )
 from resources.engines import Engines
+from resources.execution.spark_session import collect_arrow
 from resources.lake import Lake
 from resources.lake.report import Report
 from resources.lake.tables import CURATED_CLIPS
@@ -65,12 +66,12 @@ def curate(job: Job) -> Report:
     footage = job.read("raw_footage")
     if done:
         footage = footage.join(F.broadcast(job.keys_frame("footage_id", done)), "footage_id", "left_anti")
-    pending = sorted(footage.toArrow().to_pylist(), key=lambda r: r["footage_id"])
+    pending = sorted(collect_arrow(footage).to_pylist(), key=lambda r: r["footage_id"])
     struct, out = map_schema(SCANNED)
     scanned: dict[str, list[dict]] = collections.defaultdict(list)
     if pending:
         job.log.info(f"curating {len(pending)} footage in {job.tasks(len(pending))} tasks")
-        result = footage.repartition(job.tasks(len(pending))).mapInArrow(scanner(store.root, settings, out), struct).toArrow()
+        result = collect_arrow(footage.repartition(job.tasks(len(pending))).mapInArrow(scanner(store.root, settings, out), struct))
         for row in result.to_pylist():
             scanned[row["footage_id"]].append(row)
     # The driver: dedup in footage-id order against the clips kept before, one commit per footage.

@@ -14,6 +14,7 @@ import pyarrow as pa
 
 from resources.evaluation.commit import commit_samples
 from resources.evaluation.stage import STAGE, evaluate_clip, variants_by_clip
+from resources.execution.spark_session import collect_arrow
 from resources.lake import Lake
 from resources.lake.report import Report
 from resources.lake.tables import EVALUATED_SAMPLES
@@ -50,7 +51,7 @@ def evaluate(job: Job) -> Report:
         job.log.info(f"evaluating {count} clips in {job.tasks(count)} tasks ({len(done)} samples already evaluated)")
         sc = job.spark.sparkContext
         scored = clips.repartition(job.tasks(count)).mapInArrow(scorer(store.root, job.extras["engines"], sc.broadcast(dict(variants)), sc.broadcast(done), out), struct)
-        rows = scored.toArrow().to_pylist()
+        rows = collect_arrow(scored).to_pylist()
     return commit_samples(store, day, rows)
 
 

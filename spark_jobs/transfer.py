@@ -15,6 +15,7 @@ import json
 
 import pyarrow as pa
 
+from resources.execution.spark_session import collect_arrow
 from resources.lake import Lake
 from resources.lake.report import Report
 from resources.lake.tables import REJECTS, TRANSFERRED_VARIANTS
@@ -58,7 +59,7 @@ def render(job: Job) -> Report:
         sc = job.spark.sparkContext
         plan = sc.broadcast({cid: [(r.condition, r.params_json(), r.seed) for r in rs] for cid, rs in recipes.items()})
         job.log.info(f"rendering {planned} planned recipes on {len(clip_ids)} clips in {job.tasks(len(clip_ids))} tasks ({transfer.backend})")
-        rendered = clips.repartition(job.tasks(len(clip_ids))).mapInArrow(renderer(store.root, settings, plan, sc.broadcast(done), out), struct).toArrow()
+        rendered = collect_arrow(clips.repartition(job.tasks(len(clip_ids))).mapInArrow(renderer(store.root, settings, plan, sc.broadcast(done), out), struct))
         for row in rendered.to_pylist():
             reject = row.pop("reject")
             variants, rejects = out_rows[row["clip_id"]]

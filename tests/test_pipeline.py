@@ -345,6 +345,43 @@ def test_a_new_day_processes_only_its_own_footage(factory, next_day):
     assert clips and {c["footage_id"] for c in clips} == set(lake.keys("raw_footage", partition=next_day["day"]))
 
 
+def test_the_cross_table_checks_of_a_new_day_read_that_day_only(factory, next_day):
+    lake, day = factory["lake"], next_day["day"]
+    checked = {e.check_name: e.metadata["rows_checked"].value for e in next_day["result"].get_asset_check_evaluations() if "rows_checked" in e.metadata}
+    for check, table in {
+        "curated_clips_trace_to_footage": "curated_clips", "variants_match_their_clips": "transferred_variants",
+        "samples_are_consistent": "evaluated_samples", "shards_hold_only_accepted_samples": "tokenized_shards",
+        "plan_is_on_kept_clips": "transfer_plan",
+    }.items():
+        assert checked[check] == lake.row_count(table, day) < lake.row_count(table), (check, checked[check])
+
+
+def test_a_trace_reads_only_the_day_of_its_row(factory, next_day, tmp_path):
+    """Behind a row, trace opens its day's partition only: with every other day's files of the
+    tables behind a token made unreadable, a token of the new day still traces to its footage,
+    and one of the first day no longer does."""
+    import shutil
+    from pathlib import Path
+
+    import pyarrow as pa
+
+    from resources.lake import Lake
+    from resources.lake.row_lineage import trace
+
+    copy = tmp_path / "lake"
+    shutil.copytree(Path(factory["lake"].root) / "tables", copy / "tables")
+    lake = Lake(str(copy))
+    for table in ("evaluated_samples", "transferred_variants", "transfer_plan", "curated_clips", "raw_footage"):
+        for f in (copy / "tables" / table / f"ingest_date={DAY}").glob("*.parquet"):
+            f.write_bytes(b"not parquet")
+    tokens = lake.read("tokenized_shards", ["token_id", "ingest_date"]).to_pylist()
+    later = next(t["token_id"] for t in tokens if t["ingest_date"] == next_day["day"])
+    chain = trace(lake, later)
+    assert chain["footage"]["file_name"] == "walkway_later.mp4" and list(chain)[:2] == ["token", "sample"]
+    with pytest.raises(pa.ArrowException):  # the first day's files are what it now reads
+        trace(lake, next(t["token_id"] for t in tokens if t["ingest_date"] == DAY))
+
+
 def test_a_refresh_with_nothing_new_writes_no_data_files(factory, next_day):
     assert next_day["noop"].success
     lake = factory["lake"]

@@ -1,11 +1,15 @@
 """The Spark executor for real: each heavy stage's Spark job runs on a local[2] SparkSession,
-launched through Dagster Pipes, and commits the same table, key for key and value for value,
-as the in-process asset on the same footage.
+and again on a standalone cluster of two workers on 127.0.0.1, launched through Dagster Pipes,
+and commits the same table, key for key and value for value, as the in-process asset on the
+same footage.
 
 Two lakes start with the same raw_footage: one gets every stage in process, the other every
 heavy stage (curation, transfer, evaluation, tokenization) on Spark; the small planning
 assets run in process on both."""
+import os
 import shutil
+import subprocess
+import sys
 
 import dagster as dg
 import pytest
@@ -13,12 +17,20 @@ import pytest
 from dagster_project.catalog import assets_named
 from dagster_project.configurable import LakeResource
 from dagster_project.resources import resources_for
+from resources.curation.stage import STAGE as CURATION
+from resources.evaluation.stage import STAGE as EVALUATION
 from resources.lake.tables import TABLES
+from resources.tokenization.stage import STAGE as TOKENIZATION
+from resources.transfer.stage import STAGE as TRANSFER
 from tests.conftest import DAY, copy_into
+from tests.spark_cluster import standalone_cluster
 
 pytestmark = pytest.mark.usefixtures("java_runtime")
 
-SPARK = {"resources": {"executor": {"config": {"mode": "local_spark", "spark_master": "local[2]"}}}}
+# `make spark35-check` runs this module with the jobs' driver on another interpreter: one whose
+# pyspark is 3.5, the Spark of EMR 7.x (scripts/spark35_check.sh). By default, this one.
+SPARK_PYTHON = os.environ.get("FACTORY_TEST_SPARK_PYTHON", "") or sys.executable
+SPARK = {"resources": {"executor": {"config": {"mode": "local_spark", "spark_master": "local[2]", "python": SPARK_PYTHON}}}}
 raw_footage, curated_clips, coverage_report, scenario_spec, transfer_plan, transferred_variants, evaluated_samples, tokenized_shards = assets_named(
     "raw_footage", "curated_clips", "coverage_report", "scenario_spec", "transfer_plan", "transferred_variants", "evaluated_samples", "tokenized_shards"
 )
@@ -72,6 +84,7 @@ def lakes(tmp_path_factory, footage):
     inproc = _resources(str(root / "inprocess"), str(landing.parent), str(spec))
     _materialize(raw_footage, inproc)
     shutil.copytree(root / "inprocess", root / "spark")  # the same raw_footage for both
+    shutil.copytree(root / "inprocess", root / "standalone")  # and for the standalone cluster's run
     spark = dict(inproc, lake=LakeResource(root=str(root / "spark")))
     results = {}
     for asset in HEAVY:
@@ -81,7 +94,30 @@ def lakes(tmp_path_factory, footage):
                 _materialize(planning, spark)
         name = asset.key.to_user_string()
         results[name] = {"inprocess": _materialize(asset, inproc), "spark": _materialize(asset, spark, SPARK)}
-    return {"inprocess": inproc["lake"].lake(), "spark": spark["lake"].lake(), "results": results, "resources": spark}
+    return {"inprocess": inproc["lake"].lake(), "spark": spark["lake"].lake(), "results": results, "resources": spark, "root": root}
+
+
+@pytest.fixture(scope="module")
+def standalone(lakes):
+    """Every heavy stage on a real standalone cluster - a master and two 1-core workers, each its
+    own JVM on 127.0.0.1 - through the same Pipes launch, on a third copy of raw_footage."""
+    root = lakes["root"]
+    resources = dict(lakes["resources"], lake=LakeResource(root=str(root / "standalone")))
+    results = {}
+    with standalone_cluster(root / "cluster", workers=2, cores=1, python=SPARK_PYTHON) as (master, apps):
+        config = {"resources": {"executor": {"config": {"mode": "local_spark", "spark_master": master, "python": SPARK_PYTHON}}}}
+        for asset in HEAVY:
+            if asset is transferred_variants:
+                for planning in (coverage_report, scenario_spec, transfer_plan):
+                    _materialize(planning, resources)
+            results[asset.key.to_user_string()] = _materialize(asset, resources, config)
+        finished = apps()
+    return {"lake": resources["lake"].lake(), "results": results, "master": master, "apps": finished}
+
+
+def _pyspark_version(python: str) -> str:
+    out = subprocess.run([python, "-c", "import pyspark; print(pyspark.__version__)"], capture_output=True, text=True, check=True)
+    return out.stdout.strip()
 
 
 def _metadata(result: dg.ExecuteInProcessResult) -> dict:
@@ -104,11 +140,31 @@ def test_the_spark_job_commits_the_in_process_table(lakes, table):
         assert repr(ours.column(column).to_pylist()) == repr(ref.column(column).to_pylist()), f"{table}.{column} differs"
 
 
+@pytest.mark.parametrize("table", ["curated_clips", "transferred_variants", "evaluated_samples", "tokenized_shards"])
+def test_a_standalone_cluster_commits_the_in_process_table(lakes, standalone, table):
+    key = TABLES[table].key
+    ours, ref = standalone["lake"].read(table).sort_by(key), lakes["inprocess"].read(table).sort_by(key)
+    assert ours.num_rows == ref.num_rows > 0 and ours.schema == ref.schema
+    for column in ref.schema.names:
+        assert repr(ours.column(column).to_pylist()) == repr(ref.column(column).to_pylist()), f"{table}.{column} differs"
+
+
+def test_each_stage_ran_as_an_application_of_the_standalone_cluster(standalone):
+    for table, result in standalone["results"].items():
+        md = _metadata(result)
+        # Two workers of one core each: the executors' cores, not this machine's.
+        assert md["spark_master"] == standalone["master"] and md["spark_cores"] == 2, table
+    # The master itself saw one finished application per stage, each run on both workers.
+    apps = standalone["apps"]
+    assert sorted(a["name"].split("-")[1] for a in apps) == sorted(s.job for s in (CURATION, EVALUATION, TOKENIZATION, TRANSFER))
+    assert all(a["state"] == "FINISHED" and a["cores"] == 2 for a in apps), apps
+
+
 def test_each_stage_ran_on_local_spark_through_pipes(lakes):
     for table, runs in lakes["results"].items():
         md = _metadata(runs["spark"])
         assert md["executor"] == "local_spark" and md["spark_master"] == "local[2]" and md["spark_cores"] == 2, table
-        assert md["spark_version"].startswith("4.")
+        assert md["spark_version"] == _pyspark_version(SPARK_PYTHON)
         # Inputs were read by Spark from the Parquet files of a pinned snapshot (no Delta jars here).
         assert "parquet" in md["input_reads"], (table, md["input_reads"])
         assert "spark_job_s" in md and "spark_session_start_s" in md

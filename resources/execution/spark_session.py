@@ -31,9 +31,10 @@ if TYPE_CHECKING:
     from pyspark.sql.types import StructType
 
 DELTA_EXTENSION = "io.delta.sql.DeltaSparkSessionExtension"
-# Settings a local session gets unless told otherwise: a small, quick-starting session. The
-# JVM only moves Arrow batches between Python workers here, so its quick-start JIT (C1) and
-# serial GC cost nothing and save ~2 s of start-up per job on a 2-core machine.
+# Settings a session on this host (local[N], a loopback standalone master) gets unless told
+# otherwise: a small, quick-starting session. The JVM only moves Arrow batches between Python
+# workers here, so its quick-start JIT (C1) and serial GC cost nothing and save ~2 s of
+# start-up per job on a 2-core machine.
 _LOCAL_DEFAULTS = {
     "spark.ui.enabled": "false",
     # The driver's RPC and block-manager servers otherwise listen on the host's external address.
@@ -43,6 +44,7 @@ _LOCAL_DEFAULTS = {
     "spark.sql.adaptive.enabled": "true",
     "spark.driver.memory": "2g",
     "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
+    "spark.executor.extraJavaOptions": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",  # standalone executors
 }
 
 
@@ -55,15 +57,25 @@ def build_session(app_name: str, master: str | None = None, conf: dict[str, str]
     settings = dict(conf or {})
     if master:
         builder = builder.master(master)
-        if master.startswith("local"):
+        if on_this_host(master):
             settings = {**_LOCAL_DEFAULTS, **settings}
-            # Python workers run this interpreter (and so find the project's packages).
+            # Python workers run this interpreter (and so find the project's packages): on
+            # local[N] and on a standalone cluster on this host, whose executors share its disk.
             os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     for key, value in settings.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("WARN")
     return spark
+
+
+def on_this_host(master: str) -> bool:
+    """``local[N]``, or a standalone master on loopback (``spark://127.0.0.1:PORT``): the driver
+    listens on loopback only, and its executors can run this interpreter."""
+    if master.startswith("local"):
+        return True
+    host = master.removeprefix("spark://").split(":", 1)[0]
+    return master.startswith("spark://") and host in ("127.0.0.1", "localhost")
 
 
 def has_delta_extension(spark: SparkSession) -> bool:
@@ -85,6 +97,24 @@ def arrow_schema(schema: StructType) -> pa.Schema:
     from pyspark.sql.pandas.types import to_arrow_schema
 
     return to_arrow_schema(schema)
+
+
+def collect_arrow(df: DataFrame) -> pa.Table:
+    """``df``'s rows on the driver as one Arrow table: ``DataFrame.toArrow`` on Spark 4; on Spark
+    3.5 (EMR 7.x), which lacks it, the same Arrow batches it is built on (``_collect_as_arrow``)."""
+    if hasattr(df, "toArrow"):
+        return df.toArrow()
+    batches = df._collect_as_arrow()
+    # The batches carry Spark's own nullability; the declared schema only shapes an empty result.
+    return pa.Table.from_batches(batches) if batches else arrow_schema(df.schema).empty_table()
+
+
+def arrow_frame(spark: SparkSession, table: pa.Table, schema: StructType) -> DataFrame:
+    """A DataFrame of an Arrow table held by the driver: Spark 4 takes the table itself; Spark
+    3.5 takes rows (the Arrow read path is for small snapshots that Parquet cannot give)."""
+    if int(spark.version.split(".")[0]) >= 4:
+        return spark.createDataFrame(table, schema=schema)
+    return spark.createDataFrame(table.to_pylist(), schema=schema)
 
 
 def needs_arrow_read(lake: Lake, name: str, version: int | None) -> str | None:
@@ -139,7 +169,7 @@ def read_delta(
             df = df.where(F.col(part) == partition)
         return df.select(*columns)
     if how == "arrow":
-        return spark.createDataFrame(arrow_snapshot(lake, name, dt.version(), partition, columns), schema=spark_schema(schema))
+        return arrow_frame(spark, arrow_snapshot(lake, name, dt.version(), partition, columns), spark_schema(schema))
     # The live Parquet files of the pinned snapshot, one read per partition value.
     file_schema = spark_schema(pa.schema([f for f in spec.schema if f.name != part]))
     values = [partition] if partition is not None or part is None else sorted({p[part] for p in dt.partitions()})

@@ -5,6 +5,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from resources.lake import Lake
+from resources.lake.tables import TABLES
+
+DAY = "ingest_date"  # every table on the chain is partitioned by the day its footage landed
 
 _KEYS = [
     ("tokenized_shards", "token_id"),
@@ -15,13 +18,15 @@ _KEYS = [
 ]
 
 
-def _find(lake: Lake, table: str, column: str, value: str | None, columns: list[str] | None = None) -> dict | None:
+def _find(lake: Lake, table: str, column: str, value: str | None, columns: list[str] | None = None, day: str | None = None) -> dict | None:
+    """The first row of ``table`` whose ``column`` is ``value`` (of partition ``day`` only, when
+    given: the rows behind a row landed on its day, so the other days' files are never opened)."""
     if value is None:
         return None
     # Filtered batch by batch in memory (bounded): files delta-rs merged may store strings as
     # string_view, which a pushed-down dataset filter on a string field refuses to compare.
     cols = None if columns is None else list(dict.fromkeys([column, *columns]))
-    for batch in lake.iter_batches(table, cols, batch_size=4096):
+    for batch in lake.iter_batches(table, cols, batch_size=4096, partition=day):
         hits = batch.filter(pc.equal(batch.column(column).cast(pa.string()), pa.scalar(value, pa.string())))
         if hits.num_rows:
             row = hits.to_pylist()[0]
@@ -31,34 +36,39 @@ def _find(lake: Lake, table: str, column: str, value: str | None, columns: list[
 
 def trace(lake: Lake, row_id: str) -> dict:
     """The chain of rows behind ``row_id``: shard row -> sample -> variant and its recipe and
-    plan reason -> clip and its frame range -> raw footage. Raises KeyError if no table has it."""
-    found = next(((t, k) for t, k in _KEYS if _find(lake, t, k, row_id, [k])), None)
+    plan reason -> clip and its frame range -> raw footage. Raises KeyError if no table has it.
+
+    Finding the row reads only its table's key and day columns; every row behind it is looked
+    up in that day's partition alone."""
+    found = next(((t, k, hit) for t, k in _KEYS if (hit := _find(lake, t, k, row_id, [k, DAY]))), None)
     if found is None:
         raise KeyError(f"{row_id} is not a token, sample, variant, clip or footage id in {lake.root}")
     chain: dict = {}
-    table, _ = found
-    token = _find(lake, "tokenized_shards", "token_id", row_id, [c for c in lake.read("tokenized_shards").schema.names if c != "tokens"]) if table == "tokenized_shards" else None
+    table, _, hit = found
+    day = hit[DAY]
+    token_columns = [c for c in TABLES["tokenized_shards"].schema.names if c != "tokens"]  # never the token arrays
+    token = _find(lake, "tokenized_shards", "token_id", row_id, token_columns, day) if table == "tokenized_shards" else None
     if token:
         chain["token"] = {k: token[k] for k in ("token_id", "shard_id", "split", "tokenizer_id", "tokenizer_version", "token_shape", "caption")}
     sample_id = token["sample_id"] if token else (row_id if table == "evaluated_samples" else None)
-    sample = _find(lake, "evaluated_samples", "sample_id", sample_id, ["sample_id", "sample_kind", "variant_id", "clip_id", "passed", "fail_reasons", "evaluator_version"])
+    sample = _find(lake, "evaluated_samples", "sample_id", sample_id, ["sample_id", "sample_kind", "variant_id", "clip_id", "passed", "fail_reasons", "evaluator_version"], day)
     if sample:
         chain["sample"] = sample
     variant_id = sample["variant_id"] if sample else (row_id if table == "transferred_variants" else None)
-    variant = _find(lake, "transferred_variants", "variant_id", variant_id)
+    variant = _find(lake, "transferred_variants", "variant_id", variant_id, day=day)
     if variant:
         chain["variant"] = {k: variant[k] for k in ("variant_id", "condition", "recipe_id", "recipe_params", "seed", "backend", "backend_version", "model_id", "blob_key")}
-        plan = lake.read("transfer_plan")
+        plan = lake.read("transfer_plan", ["plan_id", "spec_name", "request", "reason", "clip_id", "condition", "seed"], partition=day)
         mask = pc.and_(pc.equal(plan.column("clip_id"), variant["clip_id"]), pc.and_(pc.equal(plan.column("condition"), variant["condition"]), pc.equal(plan.column("seed"), variant["seed"])))
         planned = plan.filter(mask).to_pylist()
         if planned:
             chain["plan"] = {k: planned[0][k] for k in ("plan_id", "spec_name", "request", "reason")}
     clip_id = (variant or sample or {}).get("clip_id") or (row_id if table == "curated_clips" else None)
-    clip = _find(lake, "curated_clips", "clip_id", clip_id, ["clip_id", "footage_id", "start_frame", "end_frame", "start_s", "duration_s", "status", "caption", "blob_key"])
+    clip = _find(lake, "curated_clips", "clip_id", clip_id, ["clip_id", "footage_id", "start_frame", "end_frame", "start_s", "duration_s", "status", "caption", "blob_key"], day)
     if clip:
         chain["clip"] = clip
     footage_id = clip["footage_id"] if clip else (row_id if table == "raw_footage" else None)
-    footage = _find(lake, "raw_footage", "footage_id", footage_id, ["footage_id", "source_kind", "source_uri", "file_name", "sim_scene_id", "fps", "frame_count", "blob_key"])
+    footage = _find(lake, "raw_footage", "footage_id", footage_id, ["footage_id", "source_kind", "source_uri", "file_name", "sim_scene_id", "fps", "frame_count", "blob_key"], day)
     if footage:
         chain["footage"] = footage
     return chain
