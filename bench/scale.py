@@ -5,6 +5,8 @@ decode and encode passes the factory makes.
 
     python bench/scale.py [--scales 1,4,16] [--keep DIR]
 
+With ``--keep DIR`` the lakes stay in DIR, and a scale already measured there is not run again.
+
 Footage at Nx, none of it a copy that dedup would drop:
 - real: each bundled file (tests/data/footage) under N of 16 geometric variants - the four
   flips (none, horizontal, vertical, both) times four windows (the whole frame, the left and
@@ -19,6 +21,10 @@ files written. The ffmpeg baseline runs, with the ffmpeg binary, one pass per pa
 makes over each video: decode + encode (libx264, the factory's preset and CRF) of every landed
 file and every variant, a decode of every evaluated and every tokenized sample's video; it
 decodes all footage frames where the factory encodes only the kept ones, so it flatters ffmpeg.
+
+The nightly figures compare the same new file, not the same work: the planner fills the lake's
+coverage gaps, so on a big lake it may plan variants on the new clips that it plans on no empty
+lake. Read them with ``nightly_stages`` and the rows each run made.
 
 Prints one line per scale, then one JSON object on the last line.
 """
@@ -60,8 +66,9 @@ def variant_footage(src: Path, dst: Path, index: int, rows: float = 1.0) -> None
     info = probe(src)
     left, right, bottom = int(info.width * x0) // 2 * 2, int(info.width * x1) // 2 * 2, int(info.height * rows) // 2 * 2
     with H264Writer(dst / f"{src.stem}_v{index}_r{rows}.mp4", right - left, bottom, info.fps) as writer:
-        for frame in iter_frames(src):
-            pixels = frame.decoded[:bottom, left:right]
+        # Constant-rate footage at its declared rate (MPEG-4 in AVI reports decode-order times).
+        for frame in iter_frames(src, fps=None if info.is_vfr else info.fps, ordered=info.is_vfr):
+            pixels = frame.image[:bottom, left:right]
             pixels = pixels[:, ::-1] if "h" in flip else pixels
             pixels = pixels[::-1] if "v" in flip else pixels
             writer.write(np.ascontiguousarray(pixels), frame.time_s)
@@ -228,12 +235,19 @@ def ffmpeg_passes(lake, landed: Path, day: str, scratch: Path) -> float:
 
 
 # -- the driver ------------------------------------------------------------------------------------
+def result_file(work: Path, nightly: bool) -> Path:
+    return work / ("result-nightly.json" if nightly else "result.json")
+
+
 def run_child(scale: int, work: Path, nightly: bool = False) -> dict:
+    """One scale in a fresh process; with --keep, a scale already measured there is reused."""
+    if not nightly and result_file(work, nightly).exists():
+        return json.loads(result_file(work, nightly).read_text())
     cmd = [sys.executable, __file__, "--child", str(scale), "--work", str(work)] + (["--nightly"] if nightly else [])
     out = subprocess.run(cmd, capture_output=True, text=True)
     if out.returncode:
         raise SystemExit(f"{scale}x{' nightly' if nightly else ''} failed:\n{out.stderr[-4000:]}")
-    return json.loads(Path(work / "result.json").read_text())
+    return json.loads(result_file(work, nightly).read_text())
 
 
 def main(scales: list[int], keep: Path | None) -> dict:
@@ -263,6 +277,7 @@ def main(scales: list[int], keep: Path | None) -> dict:
             "factory_over_ffmpeg_passes_by_scale": {tag(s): r["factory_over_ffmpeg_passes"] for s, r in runs.items()},
             "stages": {tag(s): r["stages"] for s, r in runs.items()},
             "nightly_stages": {"empty_lake": empty["stages"], f"lake_{tag(max(scales))}": big["stages"]},
+            "nightly_rows": {"empty_lake": empty["rows"], f"lake_{tag(max(scales))}": big["rows"]},
             "input_frames": {tag(s): r["input_frames"] for s, r in runs.items()},
             "peak_rss_mb": {tag(s): r["peak_rss_mb"] for s, r in runs.items()},
             "commit_s": {tag(s): r["commit_s"] for s, r in runs.items()},
@@ -286,6 +301,6 @@ if __name__ == "__main__":
     args = parser.parse_args()
     if args.child is not None:
         args.work.mkdir(parents=True, exist_ok=True)
-        (args.work / "result.json").write_text(json.dumps(child(args.child, args.work, args.nightly)))
+        result_file(args.work, args.nightly).write_text(json.dumps(child(args.child, args.work, args.nightly)))
     else:
         print(json.dumps(main([int(s) for s in args.scales.split(",")], args.keep)))
