@@ -214,16 +214,15 @@ def ffmpeg_passes(lake, landed: Path, day: str, scratch: Path) -> float:
     raw = lake.read("raw_footage", ["source_kind", "blob_key"], partition=day).to_pylist()
     real = sorted(landed.iterdir())
     sims = [r["blob_key"] for r in raw if r["source_kind"] == "sim" and r["blob_key"]]
-    variants = lake.read("transferred_variants", ["blob_key"], partition=day).column("blob_key").to_pylist()
     samples = lake.read("evaluated_samples", ["sample_id", "sample_kind", "variant_id", "clip_id", "passed"], partition=day).to_pylist()
-    clip_blobs = dict(zip(*lake.read("curated_clips", ["clip_id", "blob_key"], partition=day).to_pydict().values()))
     variant_blobs = dict(zip(*lake.read("transferred_variants", ["variant_id", "blob_key"], partition=day).to_pydict().values()))
+    clip_blobs = dict(zip(*lake.read("curated_clips", ["clip_id", "blob_key"], partition=day).to_pydict().values()))
     sample_blob = {s["sample_id"]: variant_blobs.get(s["variant_id"]) or clip_blobs.get(s["clip_id"]) for s in samples}
     tokenized = lake.read("tokenized_shards", ["sample_id"], partition=day).column("sample_id").to_pylist()
     started = time.perf_counter()
     for i, path in enumerate(real):
         subprocess.run([exe, "-v", "error", "-i", str(path), *encode, str(scratch / f"f{i}.mp4")], check=True)
-    for kind, keys in (("sim", sims), ("variant", variants)):
+    for kind, keys in (("sim", sims), ("variant", list(variant_blobs.values()))):
         for i, key in enumerate(k for k in keys if k):
             with lake.blobs.local_path(key) as path:
                 subprocess.run([exe, "-v", "error", "-i", str(path), *encode, str(scratch / f"{kind}{i}.mp4")], check=True)

@@ -7,7 +7,11 @@ import pyarrow.compute as pc
 from resources.lake import Lake
 from resources.lake.tables import TABLES
 
-DAY = "ingest_date"  # every table on the chain is partitioned by the day its footage landed
+# Every table on the chain is partitioned by the day its footage landed.
+DAY = TABLES["tokenized_shards"].partition_by
+# What the chain keeps of a token row: every column but the token arrays.
+_TOKEN_COLUMNS = [c for c in TABLES["tokenized_shards"].schema.names if c != "tokens"]
+_VARIANT_COLUMNS = ["variant_id", "clip_id", "condition", "recipe_id", "recipe_params", "seed", "backend", "backend_version", "model_id", "blob_key"]
 
 _KEYS = [
     ("tokenized_shards", "token_id"),
@@ -40,14 +44,14 @@ def trace(lake: Lake, row_id: str) -> dict:
 
     Finding the row reads only its table's key and day columns; every row behind it is looked
     up in that day's partition alone."""
-    found = next(((t, k, hit) for t, k in _KEYS if (hit := _find(lake, t, k, row_id, [k, DAY]))), None)
+    # A token row is read whole (but its tokens) when found: it is the first link of the chain.
+    found = next(((t, hit) for t, k in _KEYS if (hit := _find(lake, t, k, row_id, _TOKEN_COLUMNS if t == "tokenized_shards" else [k, DAY]))), None)
     if found is None:
         raise KeyError(f"{row_id} is not a token, sample, variant, clip or footage id in {lake.root}")
     chain: dict = {}
-    table, _, hit = found
+    table, hit = found
     day = hit[DAY]
-    token_columns = [c for c in TABLES["tokenized_shards"].schema.names if c != "tokens"]  # never the token arrays
-    token = _find(lake, "tokenized_shards", "token_id", row_id, token_columns, day) if table == "tokenized_shards" else None
+    token = hit if table == "tokenized_shards" else None
     if token:
         chain["token"] = {k: token[k] for k in ("token_id", "shard_id", "split", "tokenizer_id", "tokenizer_version", "token_shape", "caption")}
     sample_id = token["sample_id"] if token else (row_id if table == "evaluated_samples" else None)
@@ -55,9 +59,9 @@ def trace(lake: Lake, row_id: str) -> dict:
     if sample:
         chain["sample"] = sample
     variant_id = sample["variant_id"] if sample else (row_id if table == "transferred_variants" else None)
-    variant = _find(lake, "transferred_variants", "variant_id", variant_id, day=day)
+    variant = _find(lake, "transferred_variants", "variant_id", variant_id, _VARIANT_COLUMNS, day)
     if variant:
-        chain["variant"] = {k: variant[k] for k in ("variant_id", "condition", "recipe_id", "recipe_params", "seed", "backend", "backend_version", "model_id", "blob_key")}
+        chain["variant"] = {k: variant[k] for k in _VARIANT_COLUMNS if k != "clip_id"}
         plan = lake.read("transfer_plan", ["plan_id", "spec_name", "request", "reason", "clip_id", "condition", "seed"], partition=day)
         mask = pc.and_(pc.equal(plan.column("clip_id"), variant["clip_id"]), pc.and_(pc.equal(plan.column("condition"), variant["condition"]), pc.equal(plan.column("seed"), variant["seed"])))
         planned = plan.filter(mask).to_pylist()
