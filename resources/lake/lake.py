@@ -26,6 +26,9 @@ from resources.lake.tables import TABLES, TableSpec
 log = logging.getLogger(__name__)
 
 MAX_COMMIT_ATTEMPTS = 8
+# A checkpoint every this many commits bounds the JSON log a reader replays on open (delta-rs
+# defaults to 100; a day of the demo makes tens of commits per table).
+CHECKPOINT_INTERVAL = 20
 
 
 @dataclass(frozen=True)
@@ -153,41 +156,41 @@ class Lake:
         """
         spec = TABLES[name]
         rows = rows.select(spec.schema.names).cast(spec.schema)
-        if not update_existing and rows.num_rows:
-            existing = self._existing_keys(spec, rows)
+        # One snapshot serves the key lookup and the MERGE: opening a table replays its log,
+        # and a commit used to open it twice.
+        dt = self.delta_table(name)
+        if not update_existing and rows.num_rows and dt is not None:
+            existing = self._existing_keys(spec, rows, dt)
             if existing:
                 mask = pc.invert(pc.is_in(rows.column(spec.key), value_set=pa.array(list(existing), pa.string())))
                 rows = rows.filter(mask)
         if rows.num_rows == 0:
             return CommitInfo(name, None, 0, 0)
-        return self._merge_with_retry(spec, rows, update_existing)
+        return self._merge_with_retry(spec, rows, update_existing, dt)
 
-    def _existing_keys(self, spec: TableSpec, rows: pa.Table) -> set[str]:
+    def _existing_keys(self, spec: TableSpec, rows: pa.Table, dt: DeltaTable) -> set[str]:
         """The keys already in the table among the partitions ``rows`` fall in: a key lives in
         one partition, so the other days' files are never read and a commit's cost does not
         grow with the lake."""
         days = _days(spec, rows)
-        if days is None:
-            return self.keys(spec.name)
-        keys: set[str] = set()
-        for day in days:
-            keys |= self.keys(spec.name, partition=day)
-        return keys
+        where = None if days is None else pc.field(spec.partition_by).isin(days)
+        keys = self.dataset(dt, spec.name).to_table(columns=[spec.key], filter=where).column(spec.key)
+        return set(keys.to_pylist())
 
-    def _merge_with_retry(self, spec: TableSpec, rows: pa.Table, update_existing: bool) -> CommitInfo:
+    def _merge_with_retry(self, spec: TableSpec, rows: pa.Table, update_existing: bool, dt: DeltaTable | None) -> CommitInfo:
         for attempt in range(1, MAX_COMMIT_ATTEMPTS + 1):
             try:
-                return self._merge_once(spec, rows, update_existing)
+                return self._merge_once(spec, rows, update_existing, dt)
             except Exception as exc:  # noqa: BLE001 - only commit conflicts are retried
                 if not _is_conflict(exc) or attempt == MAX_COMMIT_ATTEMPTS:
                     raise
                 delay = min(2.0, 0.05 * 2**attempt) * (0.5 + random.random())
                 log.warning("commit conflict on %s (attempt %d), retrying in %.2fs", spec.name, attempt, delay)
                 time.sleep(delay)
+                dt = self.delta_table(spec.name)  # the winner's commit, or the table it created
         raise AssertionError("unreachable")
 
-    def _merge_once(self, spec: TableSpec, rows: pa.Table, update_existing: bool) -> CommitInfo:
-        dt = self.delta_table(spec.name)
+    def _merge_once(self, spec: TableSpec, rows: pa.Table, update_existing: bool, dt: DeltaTable | None) -> CommitInfo:
         if dt is None:
             write_deltalake(
                 self.table_uri(spec.name), rows, mode="error", storage_options=self.storage_options,
@@ -195,7 +198,7 @@ class Lake:
                 partition_by=[spec.partition_by] if spec.partition_by else None,
                 # Releases pin old versions for time travel: their log entries must outlive
                 # the default 30-day log retention (log files are small).
-                configuration={"delta.enableExpiredLogCleanup": "false"},
+                configuration={"delta.enableExpiredLogCleanup": "false", "delta.checkpointInterval": str(CHECKPOINT_INTERVAL)},
                 # Two writers creating the table at once: delta-rs would commit the loser's rows
                 # as version 1, an append that duplicates every key. Without retries the loser
                 # fails instead, and our retry MERGEs into the winner's table.
