@@ -13,6 +13,7 @@ import dagster as dg
 from pydantic import PrivateAttr
 
 from dagster_project.settings import env_value
+from resources.curation.settings import DEFAULT_DETECTOR, DEFAULT_TEXT_DETECTOR
 from resources.downstream.settings import DownstreamSettings
 from resources.engines import engine_for
 from resources.execution.settings import ExecutionSettings
@@ -95,7 +96,8 @@ class SimulatorResource(dg.ConfigurableResource):
 class CuratorResource(EngineResource):
     """Splitting, filters and near-duplicate removal (see CurationSettings for each field)."""
 
-    detector: str = "content"
+    detector: str = DEFAULT_DETECTOR  # transnetv2 where installed (make setup), else content
+    transnet_threshold: float = 0.4
     cut_threshold: float = 27.0
     stride_s: float = 10.0
     trim_frames: int = 1
@@ -106,12 +108,20 @@ class CuratorResource(EngineResource):
     min_brightness: float = 12.0
     max_brightness: float = 245.0
     min_motion: float = 0.0005
+    motion_vectors: str = "score"  # off | score | filter
+    min_mv_global_mean: float = 0.00098
+    min_mv_patch_min: float = 0.000001
     black_level: float = 8.0
     max_black_fraction: float = 0.2
     frozen_epsilon: float = 0.0005
     max_frozen_fraction: float = 0.5
+    text_detector: str = DEFAULT_TEXT_DETECTOR  # rapidocr where installed (make setup), else none
+    text_samples: int = 3
+    text_min_score: float = 0.8
+    max_text_fraction: float = 0.3
     score_only: list[str] = []
     dedup_max_distance: float = 4.0
+    device: str = "cpu"
     crf: int = 23
     preset: str = "veryfast"
 

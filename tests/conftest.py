@@ -13,6 +13,13 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 # The tests land footage on fixed days from 2026-11-01 on; a deployment's partitions start at
 # its first footage (dagster_project/partitions.py), which would be the day this checkout was made.
 os.environ.setdefault("FACTORY_FIRST_DAY", "2026-11-01")
+# The platform's tests (commits, crashes, resumes, Spark, S3, the UI) run the DAG with
+# PySceneDetect and no OCR: they test what the DAG does with a curator's rows, whichever
+# curator, and TransNetV2 and OCR would add about a minute to every full curation on two
+# cores. The models are tested on real footage (test_shot_detection.py, test_text_overlay.py),
+# and in the whole DAG by tests/test_demo.py, which clears these and runs `make demo`'s defaults.
+os.environ.setdefault("FACTORY_CURATOR_DETECTOR", "content")
+os.environ.setdefault("FACTORY_CURATOR_TEXT_DETECTOR", "none")
 
 DATA = Path(__file__).parent / "data"
 # The daily partition the tests land their footage in (as <landing>/DAY/...).

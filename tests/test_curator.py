@@ -19,16 +19,25 @@ from resources.sources.ingest import IngestSettings, ingest_file
 MEGAMIND_CUTS = [98, 154, 200]
 
 
+# These tests are of the classical curator (PySceneDetect, the CPU filters, dedup): the learned
+# models' tests are test_shot_detection.py, test_motion_vectors.py and test_text_overlay.py.
+CLASSICAL = {"detector": "content", "text_detector": "none"}
+
+
+def _settings(**settings) -> CurationSettings:
+    return CurationSettings(**{**CLASSICAL, **settings})
+
+
 def _split(path: Path, tmp_path: Path, **settings):
     info = probe(path)
-    clips = list(Curator(CurationSettings(**settings)).split(path, info.fps, tmp_path))
+    clips = list(Curator(_settings(**settings)).split(path, info.fps, tmp_path))
     for c in clips:
         c.encoded.result()
     return clips
 
 
 def _engines(**settings) -> CurationEngines:
-    return CurationEngines(Curator(CurationSettings(**settings)), DescriptorEmbedder(), TemplateCaptioner(), max_similarity=0.995)
+    return CurationEngines(Curator(_settings(**settings)), DescriptorEmbedder(), TemplateCaptioner(), max_similarity=0.995)
 
 
 def test_static_shot_is_cut_into_windows(footage, tmp_path):

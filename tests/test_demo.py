@@ -55,7 +55,16 @@ def test_every_video_make_demo_writes_plays_back_in_time(tmp_path):
     # Retries: each attempt is a plan row with its reason and an evaluated sample of its own.
     plan = lake.read("transfer_plan").to_pylist()
     retries = [p for p in plan if p["retry_of"]]
-    assert retries and all(p["reason"].startswith("retry ") and "was rejected (" in p["reason"] for p in retries)
+    assert all(p["reason"].startswith("retry ") and "was rejected (" in p["reason"] for p in retries)
+    # The demo's retry rounds ran: each retry follows a rejected attempt, and a rejection gets
+    # its retry. Whether any demo variant is rejected at all depends on the clips the curator
+    # cut: PySceneDetect's clips gave rejections, TransNetV2's gave none in our runs. The
+    # planner's and the retry sensor's tests make rejections of their own.
+    failed_ids = {s["variant_id"] for s in lake.read("evaluated_samples", ["variant_id", "passed"]).to_pylist() if s["variant_id"] and not s["passed"]}
+    failed = {(v["clip_id"], v["condition"], v["seed"]) for v in variants if v["variant_id"] in failed_ids}
+    attempt = {p["plan_id"]: (p["clip_id"], p["condition"], p["seed"]) for p in plan}
+    assert {attempt[p["retry_of"]] for p in retries} <= failed
+    assert bool(retries) == bool(failed), (len(retries), failed)
     judged = {s["variant_id"] for s in lake.read("evaluated_samples").to_pylist() if s["variant_id"]}
     assert {(v["clip_id"], v["condition"], v["seed"]) for v in variants if v["variant_id"] in judged} >= {(p["clip_id"], p["condition"], p["seed"]) for p in plan}
     clips, errors, worst = judge_lake(lake)

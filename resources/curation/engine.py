@@ -1,16 +1,16 @@
 """The curator: split footage into shots, score each shot, drop what is unusable or a repeat.
 
-One decode pass does everything: PySceneDetect sees each frame as it is decoded, the open
-clip's encoder and metric accumulators take the same frame, and a clip is closed (and
-decided) at a cut or at the maximum clip length. Memory holds one clip's thumbnails, never
-its frames.
+One decode pass does everything: the shot detector (TransNetV2 or PySceneDetect) sees each
+frame as it is decoded, the open clip's encoder and metric accumulators (the codec's motion
+vectors among them) take the same frame, and a clip is closed (and decided, OCR reading a
+few of its frames) at a cut or at the maximum clip length. Memory holds one clip's
+thumbnails and a few samples, never its frames.
 """
 from __future__ import annotations
 
 import collections
 import tempfile
 from collections.abc import Iterator
-from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -18,70 +18,27 @@ import cv2
 import imagehash
 import numpy as np
 from PIL import Image
-from scenedetect import AdaptiveDetector, ContentDetector
-from scenedetect.common import FrameTimecode
 
 from resources.curation.backends.captioners import Captioner
 from resources.curation.backends.embedders import Embedder
+from resources.curation.backends.shots import Cut, make_shot_detector
+from resources.curation.backends.text import make_text_detector
+from resources.curation.candidate import ClipCandidate
+from resources.curation.filters import assess
+from resources.curation.settings import FILTERS, CurationSettings
 from resources.engines import Engines
 from resources.media.codec import iter_frames
 from resources.media.encoder import EncodeQueue, H264Writer, output_rate
+from resources.media.motion import MotionField
 
-CURATOR_VERSION = "classical-4"  # 3: clips timed i / fps (issue 20); 4: a robot episode's cameras cut in aligned windows (issue 16)
+# 3: clips timed i / fps (issue 20); 4: a robot episode's cameras cut in aligned windows (issue 16);
+# 5: TransNetV2 cuts, codec motion vectors and OCR (issue 19; the models used are on each row).
+CURATOR_VERSION = "curator-5"
+__all__ = ["FILTERS", "CURATOR_VERSION", "CurationSettings", "Curator", "ClipCandidate", "CurationEngines"]
 _THUMB = 64  # side of the grey thumbnails kept per frame for motion and perceptual hashing
 _COLOUR_THUMB = (48, 36)  # per-frame colour thumbnails for the weight-free embedder
 _KEYFRAME_EVERY = 10  # every 10th analysis frame (256 px wide) is kept for model backends
-FILTERS = ("motion", "sharpness", "exposure", "black_frames", "frozen")
-
-
-@dataclass(frozen=True)
-class CurationSettings:
-    detector: str = "content"  # content | adaptive (PySceneDetect) | stride (fixed windows)
-    cut_threshold: float = 27.0
-    stride_s: float = 10.0  # window length in stride mode
-    trim_frames: int = 1  # frames dropped on each side of a detected cut (blends, flashes)
-    min_clip_s: float = 1.0
-    max_clip_s: float = 10.0
-    min_sharpness: float = 15.0  # variance of the Laplacian on a grey frame 256 px wide
-    max_clipped_fraction: float = 0.5  # share of pixels crushed to black or blown to white
-    min_brightness: float = 12.0
-    max_brightness: float = 245.0
-    min_motion: float = 0.0005  # mean |frame difference| / 255; below it a clip is static
-    black_level: float = 8.0  # a frame whose mean brightness is below this is black
-    max_black_fraction: float = 0.2
-    frozen_epsilon: float = 0.0005  # a frame that differs from the previous by less is frozen
-    max_frozen_fraction: float = 0.5
-    score_only: tuple[str, ...] = ()  # filters that score and flag but do not drop
-    dedup_max_distance: float = 4.0  # mean pHash Hamming distance (of 64 bits) for a near-duplicate
-    crf: int = 23
-    preset: str = "veryfast"
-
-
-@dataclass
-class ClipCandidate:
-    clip_index: int
-    start_frame: int
-    end_frame: int  # exclusive
-    start_s: float
-    duration_s: float
-    width: int
-    height: int
-    sharpness: float
-    brightness: float
-    clipped_fraction: float
-    motion: float
-    black_fraction: float
-    frozen_fraction: float
-    phash: str
-    video_path: Path | None  # encoded H.264; None once dropped
-    encoded: Future | None = None  # resolves when video_path is complete
-    thumbs: list[np.ndarray] = field(default_factory=list, repr=False)  # colour, every frame
-    keyframes: list[np.ndarray] = field(default_factory=list, repr=False)  # BGR, 256 px wide
-    retimed: bool = False  # the source's timestamps were off and its frames were timed i / fps
-
-    @property
-    def num_frames(self) -> int:
-        return self.end_frame - self.start_frame
+_TEXT_WIDTH = 640  # OCR reads frames at most this wide: subtitle-sized text stays legible
 
 
 @dataclass
@@ -101,6 +58,8 @@ class _OpenClip:
     thumbs: list[np.ndarray] = field(default_factory=list)
     colour: list[np.ndarray] = field(default_factory=list)
     keyframes: list[np.ndarray] = field(default_factory=list)
+    text_frames: list[np.ndarray] = field(default_factory=list)
+    motion_field: MotionField | None = None
     prev_thumb: np.ndarray | None = None
 
 
@@ -119,20 +78,36 @@ def _clip_phash(thumbs: list[np.ndarray]) -> str:
 class Curator:
     def __init__(self, settings: CurationSettings | None = None):
         self.settings = settings or CurationSettings()
-        unknown = set(self.settings.score_only) - set(FILTERS)
-        if unknown:
-            raise ValueError(f"score_only names unknown filters {sorted(unknown)}; filters are {list(FILTERS)}")
+        self.settings.check()
+        self._shots = self._text = None  # the models load on the first footage, once
 
-    def _detector(self, fps: float):
+    @property
+    def shot_detector(self):
+        """The shot detector's factory (None in stride mode), built once."""
         s = self.settings
-        min_len = max(2, round(0.25 * fps))
-        if s.detector == "adaptive":
-            return AdaptiveDetector(min_scene_len=min_len)
-        if s.detector == "content":
-            return ContentDetector(threshold=s.cut_threshold, min_scene_len=min_len)
+        if self._shots is None and s.detector != "stride":
+            self._shots = make_shot_detector(s.detector, s.cut_threshold, s.transnet_threshold, s.device)
+        return self._shots
+
+    @property
+    def text_detector(self):
+        s = self.settings
+        if self._text is None and s.text_detector != "none":
+            self._text = make_text_detector(s.text_detector, s.text_min_score)
+        return self._text
+
+    @property
+    def shot_detector_id(self) -> str:
+        """What cut the clips, as the rows record it."""
+        s = self.settings
         if s.detector == "stride":
-            return None
-        raise ValueError(f"unknown shot detector {s.detector!r} (content | adaptive | stride)")
+            return f"stride {s.stride_s:g} s"
+        threshold = s.transnet_threshold if s.detector == "transnetv2" else s.cut_threshold
+        return f"{self.shot_detector.detector_id} threshold {threshold:g}"
+
+    @property
+    def text_detector_id(self) -> str | None:
+        return None if self.settings.text_detector == "none" else self.text_detector.detector_id
 
     def split(self, video_path: Path, fps: float, work_dir: Path, vfr: bool = False, aligned: bool = False) -> Iterator[ClipCandidate]:
         """Yield every shot (or window of a long shot) as a scored candidate; its H.264 file
@@ -143,7 +118,10 @@ class Curator:
         whatever the shot detector would say, so that every camera of the episode is cut at
         the same frames and a window is one time span across all of them."""
         fps = fps if fps > 0 else 25.0
-        curator = Curator(replace(self.settings, detector="stride", trim_frames=0)) if aligned else self
+        curator = self
+        if aligned:
+            curator = Curator(replace(self.settings, detector="stride", trim_frames=0))
+            curator._text = self.text_detector  # the OCR model is shared, not loaded again
         encoder = EncodeQueue()
         try:
             yield from curator._split(video_path, fps, work_dir, encoder, vfr)
@@ -153,35 +131,45 @@ class Curator:
     def _split(self, video_path: Path, fps: float, work_dir: Path, encoder: EncodeQueue, vfr: bool) -> Iterator[ClipCandidate]:
         s = self.settings
         rate = output_rate(fps)
-        detector = self._detector(float(rate))
+        factory = self.shot_detector if s.detector != "stride" else None
+        detector = factory.stream(fps, rate) if factory is not None else None
         window_s = min(s.max_clip_s, s.stride_s) if detector is None else s.max_clip_s
         max_frames = max(1, round(window_s * fps))
-        state = {"clip": None, "index": 0, "vfr": vfr}
+        state = {"clip": None, "index": 0, "vfr": vfr, "skip_until": -1, "fps": fps, "text_every": max(1, round(fps))}
         # Frames wait in `held` before they join a clip, long enough that when a cut is
-        # reported (the adaptive detector reports it a window late) the frames around it can
-        # still be left out.
-        hold = s.trim_frames + int(getattr(detector, "window_width", 0) or 0)
+        # reported (the adaptive detector reports it a window late, TransNetV2 up to 75
+        # frames late) the frames around it can still be left out.
+        hold = s.trim_frames + (detector.latency if detector else 0)
         held: collections.deque = collections.deque()
-        skip_until = -1
-        for frame in iter_frames(video_path, fps=None if vfr else float(rate), ordered=vfr):
+        args = (fps, max_frames, work_dir, encoder)
+        frames = iter_frames(video_path, fps=None if vfr else float(rate), ordered=vfr, motion_vectors=s.motion_vectors != "off")
+        for frame in frames:
             small = frame.small(256)
-            cuts = detector.process_frame(FrameTimecode(frame.index, rate), small) if detector else []
-            if frame.index >= skip_until:
+            cuts = detector.push(frame.index, small) if detector else []
+            if frame.index >= state["skip_until"]:
                 held.append((frame, small))
-            if cuts:
-                cut = cuts[-1].frame_num
-                for item in [x for x in held if x[0].index < cut - s.trim_frames]:
-                    yield from self._add(state, *item, fps, max_frames, work_dir, encoder)
-                if state["clip"] is not None:
-                    yield self._close(state, encoder)
-                held = collections.deque(x for x in held if x[0].index >= cut + s.trim_frames)
-                skip_until = cut + s.trim_frames
+            for cut in cuts:
+                held = yield from self._cut(state, held, cut, args)
             while len(held) > hold:
-                yield from self._add(state, *held.popleft(), fps, max_frames, work_dir, encoder)
+                yield from self._add(state, *held.popleft(), *args)
+        for cut in detector.finish() if detector else []:
+            held = yield from self._cut(state, held, cut, args)
         while held:
-            yield from self._add(state, *held.popleft(), fps, max_frames, work_dir, encoder)
+            yield from self._add(state, *held.popleft(), *args)
         if state["clip"] is not None:
             yield self._close(state, encoder)
+
+    def _cut(self, state: dict, held: collections.deque, cut: Cut, args: tuple):
+        """Close the open clip at a cut: the frames before the transition (less the trim)
+        join it, the transition and the trim are left out. Returns what is still held."""
+        trim = self.settings.trim_frames
+        first_out, first_in = min(cut.transition_start, cut.frame - trim), cut.frame + trim
+        for item in [x for x in held if x[0].index < first_out]:
+            yield from self._add(state, *item, *args)
+        if state["clip"] is not None:
+            yield self._close(state, args[3])
+        state["skip_until"] = max(state["skip_until"], first_in)
+        return collections.deque(x for x in held if x[0].index >= first_in)
 
     def _add(self, state: dict, frame, small: np.ndarray, fps: float, max_frames: int, work_dir: Path, encoder: EncodeQueue) -> Iterator[ClipCandidate]:
         s = self.settings
@@ -193,7 +181,8 @@ class Curator:
             w, h = frame.decoded.width, frame.decoded.height
             path = Path(tempfile.mkstemp(suffix=".mp4", dir=work_dir)[1])
             clip = state["clip"] = _OpenClip(frame.index, frame.time_s, H264Writer(path, w, h, fps, s.crf, s.preset), path)
-        encoder.submit(clip.writer.write, frame.decoded, frame.time_s - clip.start_s if state["vfr"] else None)
+            if s.motion_vectors != "off":
+                clip.motion_field = MotionField(w, h)
         clip.frames += 1
         clip.retimed |= frame.retimed
         clip.last_index, clip.last_s = frame.index, frame.time_s
@@ -203,6 +192,13 @@ class Curator:
         clip.colour.append(cv2.resize(small, _COLOUR_THUMB, interpolation=cv2.INTER_AREA))
         if clip.frames % _KEYFRAME_EVERY == 1:
             clip.keyframes.append(small)
+        if s.text_detector != "none" and clip.frames % state["text_every"] == 1 % state["text_every"]:
+            clip.text_frames.append(frame.small(_TEXT_WIDTH))  # one a second, for OCR at the close
+        # Only now to the encoder's thread: a frame must not be reformatted on two threads at
+        # once (PyAV keeps one scaler per frame, and two users deadlock inside swscale).
+        encoder.submit(clip.writer.write, frame.decoded, frame.time_s - clip.start_s if state["vfr"] else None)
+        if clip.motion_field is not None:
+            clip.motion_field.add(frame.motion_vectors)
         clip.brightness.append(float(grey.mean()))
         clip.clipped.append(float(np.count_nonzero((grey <= 4) | (grey >= 251)) / grey.size))
         if clip.frames % 3 == 1:
@@ -222,6 +218,7 @@ class Curator:
         period = (clip.last_s - clip.start_s) / max(1, clip.frames - 1) if clip.frames > 1 else 0.0
         s = self.settings
         motion = np.asarray(clip.motion) if clip.motion else np.zeros(1)
+        mv = clip.motion_field
         return ClipCandidate(
             clip_index=index,
             start_frame=clip.start_frame,
@@ -236,6 +233,9 @@ class Curator:
             motion=float(motion.mean()),
             black_fraction=float(np.mean(np.asarray(clip.brightness) < s.black_level)),
             frozen_fraction=float(np.mean(motion < s.frozen_epsilon)) if clip.motion else 1.0,
+            mv_global_mean=mv.global_mean() if mv is not None else None,
+            mv_patch_min=mv.patch_min() if mv is not None else None,
+            text_fraction=self._text_fraction(clip.text_frames),
             phash=_clip_phash(clip.thumbs),
             video_path=clip.path,
             encoded=encoded,
@@ -244,30 +244,18 @@ class Curator:
             retimed=clip.retimed,
         )
 
+    def _text_fraction(self, frames: list[np.ndarray]) -> float | None:
+        """Share of ``text_samples`` frames, evenly spread over the clip, on which OCR reads text."""
+        if self.settings.text_detector == "none" or not frames:
+            return None
+        n = min(self.settings.text_samples, len(frames))
+        picks = [frames[int((k + 0.5) * len(frames) / n)] for k in range(n)]
+        return sum(self.text_detector.has_text(f) for f in picks) / n
+
     def assess(self, c: ClipCandidate) -> tuple[list[str], str | None]:
         """(flags, drop reason): the filters a clip fails, and why it is dropped - in words,
         or None when every failing filter is score-only (or none fails)."""
-        s = self.settings
-        if c.duration_s < s.min_clip_s or c.num_frames < 2:
-            return ["length"], f"too short: {c.duration_s:.2f} s is under the {s.min_clip_s:.2f} s minimum"
-        failures: list[tuple[str, str]] = []
-        if c.brightness < s.min_brightness:
-            failures.append(("exposure", f"too dark: mean brightness {c.brightness:.1f} < {s.min_brightness}"))
-        elif c.brightness > s.max_brightness:
-            failures.append(("exposure", f"too bright: mean brightness {c.brightness:.1f} > {s.max_brightness}"))
-        elif c.clipped_fraction > s.max_clipped_fraction:
-            failures.append(("exposure", f"badly exposed: {100 * c.clipped_fraction:.0f}% of pixels clipped (max {100 * s.max_clipped_fraction:.0f}%)"))
-        if c.black_fraction > s.max_black_fraction:
-            failures.append(("black_frames", f"black frames: {100 * c.black_fraction:.0f}% of frames are black (max {100 * s.max_black_fraction:.0f}%)"))
-        if c.frozen_fraction > s.max_frozen_fraction:
-            failures.append(("frozen", f"frozen: {100 * c.frozen_fraction:.0f}% of frames repeat the previous one (max {100 * s.max_frozen_fraction:.0f}%)"))
-        if c.sharpness < s.min_sharpness:
-            failures.append(("sharpness", f"blurry: sharpness {c.sharpness:.1f} < {s.min_sharpness}"))
-        if c.motion < s.min_motion:
-            failures.append(("motion", f"static: motion {c.motion:.5f} < {s.min_motion}"))
-        flags = [name for name, _ in failures]
-        dropping = [reason for name, reason in failures if name not in s.score_only]
-        return flags, dropping[0] if dropping else None
+        return assess(self.settings, c)
 
     def duplicate_of(self, phash: str, kept: dict[str, str]) -> str | None:
         """The id of a kept clip (from this batch or the table) that a clip with this pHash nearly repeats."""

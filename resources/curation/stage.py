@@ -12,9 +12,10 @@ import numpy as np
 import pyarrow.compute as pc
 
 from resources.curation.backends.captioners import conditions
+from resources.curation.candidate import ClipCandidate
 from resources.curation.commit import FootageCommits
 from resources.curation.dedup import KeptIndex, apply_decision, decide
-from resources.curation.engine import CURATOR_VERSION, ClipCandidate, CurationEngines
+from resources.curation.engine import CURATOR_VERSION, CurationEngines
 from resources.engines import Engines
 from resources.lake import Lake
 from resources.lake.report import Report
@@ -64,13 +65,15 @@ def _scans(lake: Lake, engines: CurationEngines, footage: dict) -> Iterator[tupl
     curator = engines.curator
     with tempfile.TemporaryDirectory(prefix="curate-") as work, lake.blobs.local_path(footage["blob_key"]) as src:
         aligned = footage.get("episode_id") is not None
+        # Which models decided, as each row records it (a robot episode's windows are not cut by a model).
+        models = {"shot_detector": "stride (aligned cameras)" if aligned else curator.shot_detector_id, "text_detector": curator.text_detector_id}
         for cand in curator.split(Path(src), footage["fps"], Path(work), vfr=bool(footage.get("is_vfr")), aligned=aligned):
             cand.encoded.result()  # the encode of this clip has finished (or raises)
             flags, reason = curator.assess(cand)
             # float32, as the table stores it: this run's dedup compares the vectors a resumed run
             # (or the driver of a parallel run) reads back.
             embedding = np.asarray(engines.embedder.embed(cand.thumbs, cand.keyframes), np.float32)
-            row = _clip_row(footage, cand, row_key("clip", footage["footage_id"], cand.start_frame, cand.end_frame), flags, reason)
+            row = _clip_row(footage, cand, row_key("clip", footage["footage_id"], cand.start_frame, cand.end_frame), flags, reason, models)
             row.update(embedding=embedding.tolist(), embedder=engines.embedder.embedder_id)
             row.update(conditions(row))
             # The caption describes the clip's content; it is written before dedup decides, so
@@ -129,7 +132,7 @@ def _store_media(lake: Lake, footage: dict, cand: ClipCandidate, row: dict, trut
     )
 
 
-def _clip_row(footage: dict, cand: ClipCandidate, clip_id: str, flags: list[str], reason: str | None) -> dict:
+def _clip_row(footage: dict, cand: ClipCandidate, clip_id: str, flags: list[str], reason: str | None, models: dict) -> dict:
     return {
         "clip_id": clip_id,
         "footage_id": footage["footage_id"],
@@ -155,6 +158,9 @@ def _clip_row(footage: dict, cand: ClipCandidate, clip_id: str, flags: list[str]
         "motion": cand.motion,
         "black_fraction": cand.black_fraction,
         "frozen_fraction": cand.frozen_fraction,
+        "mv_global_mean": cand.mv_global_mean,
+        "mv_patch_min": cand.mv_patch_min,
+        "text_fraction": cand.text_fraction,
         "phash": cand.phash,
         "blob_key": None,
         "size_bytes": None,
@@ -164,6 +170,8 @@ def _clip_row(footage: dict, cand: ClipCandidate, clip_id: str, flags: list[str]
         "episode_id": footage.get("episode_id"),
         "camera": footage.get("camera"),
         "curator_version": CURATOR_VERSION,
+        "shot_detector": models["shot_detector"],
+        "text_detector": models["text_detector"],
     }
 
 

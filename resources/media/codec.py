@@ -128,6 +128,7 @@ class Frame:
     time_s: float  # presentation time: see iter_frames for where it comes from
     decoded: av.VideoFrame  # as the decoder gave it (usually YUV): convert only what you need
     retimed: bool = False  # the decoder's own time for it was missing or half a frame or more off
+    motion_vectors: np.ndarray | None = None  # the codec's MOTION_VECTORS side data, when asked for and present
 
     @property
     def image(self) -> np.ndarray:
@@ -159,7 +160,8 @@ def _plane(frame: av.VideoFrame, index: int, height: int, width: int) -> np.ndar
 
 
 def iter_frames(
-    path: str | Path, start: int = 0, stop: int | None = None, fps: float | None = None, ordered: bool = False
+    path: str | Path, start: int = 0, stop: int | None = None, fps: float | None = None, ordered: bool = False,
+    motion_vectors: bool = False,
 ) -> Iterator[Frame]:
     """Decode frames [start, stop) in presentation order; frames that carry no data (VFR
     padding) are skipped.
@@ -169,10 +171,17 @@ def iter_frames(
     with packed B-frames gives 1, 2, 3, 5, 4, 6, ... frames) or with jitter, and the declared
     rate is what the footage means. Without it the decoder's own times are kept; ``ordered``
     (variable-rate footage kept as such) demands they increase, and a frame that goes back
-    in time, or has none, raises FootageError: the true timing cannot be recovered."""
+    in time, or has none, raises FootageError: the true timing cannot be recovered.
+
+    ``motion_vectors`` asks the decoder to export each frame's motion vectors (motion.py);
+    it decodes with slice threads, because frame threading drops B-frames' vectors at random."""
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
+        if motion_vectors:
+            stream.codec_context.flags2 |= av.codec.context.Flags2.export_mvs
+            stream.thread_type = "SLICE"
+        else:
+            stream.thread_type = "AUTO"
         tb = stream.time_base
         period = 1 / fps if fps else None
         t0 = last = None
@@ -195,7 +204,7 @@ def iter_frames(
                 t, retimed = (index / float(stream.average_rate or 1) if source is None else source), source is None
             last = t
             if index >= start:
-                yield Frame(index, t, frame, retimed)
+                yield Frame(index, t, frame, retimed, _motion_vectors(frame) if motion_vectors else None)
 
 
 def read_clip(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
@@ -218,3 +227,8 @@ def read_clip(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
 def read_frames(path: str | Path) -> np.ndarray:
     """A short clip's frames as a TxHxWx3 array (see read_clip)."""
     return read_clip(path)[0]
+
+
+def _motion_vectors(frame: av.VideoFrame) -> np.ndarray | None:
+    side = frame.side_data.get(av.sidedata.sidedata.Type.MOTION_VECTORS)
+    return side.to_ndarray() if side is not None else None

