@@ -53,7 +53,7 @@ def test_compaction_vacuum_and_gc_keep_what_a_release_pins(lake):
 
     report = _maintain(lake, retention_hours=0)
 
-    assert report["compacted"]["rejects"] == {"files_added": 1, "files_removed": 4}
+    assert report["compacted"]["rejects"] == {"partitions_compacted": 1, "files_removed": 4, "files_added": 1, "skipped_for_concurrent_commits": 0}
     assert report["files_vacuumed"]["rejects"] == 4 and before_rejects.isdisjoint(_data_files(lake, "rejects"))
     assert lake.row_count("rejects") == 4
     # The release still reads exactly its rows: vacuum kept the files its versions need.

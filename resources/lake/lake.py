@@ -20,6 +20,7 @@ from deltalake import CommitProperties, DeltaTable, write_deltalake
 from deltalake.exceptions import CommitFailedError, TableNotFoundError
 
 from resources.lake.blobs import BlobStore
+from resources.lake.compaction import MAX_FILES_PER_PARTITION, Compaction, compact_partition, partition_files
 from resources.lake.storage_errors import is_unreachable, storage_errors, unavailable
 from resources.lake.tables import TABLES, TableSpec
 
@@ -111,16 +112,25 @@ class Lake:
 
     def iter_batches(
         self, name: str, columns: list[str] | None = None, filter: pc.Expression | None = None, batch_size: int = 64,
-        version: int | None = None, partition: str | None = None,
+        version: int | None = None, partition: str | None = None, prune: pc.Expression | None = None,
     ) -> Iterator[pa.RecordBatch]:
-        """Stream a table (or one partition of it) in bounded batches: never the whole table in memory."""
+        """Stream a table (or one partition of it) in bounded batches: never the whole table in memory.
+
+        ``prune`` skips every file whose Delta statistics (each column's min and max, from the
+        log) rule it out, without opening it; the batches of the files left are not filtered by
+        it. (A pushed-down ``filter`` on a string column fails on files delta-rs wrote with
+        string_view; a statistics guarantee compares as plain strings.)"""
         dt = self.delta_table(name, version)
         if dt is None:
             return
         if (day := self._partition_filter(name, partition)) is not None:
             filter = day if filter is None else filter & day
+        dataset = self.dataset(dt, name)
+        if prune is not None:
+            fragments = list(dataset.get_fragments(filter=prune if day is None else prune & day))
+            dataset = ds.FileSystemDataset(fragments, dataset.schema, dataset.format, dataset.filesystem)
         try:
-            yield from self.dataset(dt, name).to_batches(columns=columns, filter=filter, batch_size=batch_size)
+            yield from dataset.to_batches(columns=columns, filter=filter, batch_size=batch_size)
         except OSError as exc:
             if is_unreachable(exc):
                 raise unavailable(self.root, f"reading table {name}", exc) from None
@@ -166,7 +176,27 @@ class Lake:
                 rows = rows.filter(mask)
         if rows.num_rows == 0:
             return CommitInfo(name, None, 0, 0)
-        return self._merge_with_retry(spec, rows, update_existing, dt)
+        info, dt = self._merge_with_retry(spec, rows, update_existing, dt)
+        if dt is not None:  # dt is the snapshot the MERGE committed (None: this commit created the table)
+            self.compact_if_fragmented(name, _days(spec, rows) if spec.partition_by else [None], dt=dt)
+        return info
+
+    @storage_errors("compacting {0}")
+    def compact_if_fragmented(
+        self, name: str, partitions: list[str | None] | None, limit: int = MAX_FILES_PER_PARTITION, dt: DeltaTable | None = None,
+    ) -> list[Compaction]:
+        """Compact each of ``partitions`` (None: the unpartitioned table) that holds more than
+        ``limit`` files, so a day's cost stays flat however many commits it took
+        (resources/lake/compaction.py says why this is safe beside other writers)."""
+        spec = TABLES[name]
+        done = []
+        for i, partition in enumerate(partitions or []):
+            if dt is None or i:  # after a compaction, the snapshot it made
+                dt = self.delta_table(name)
+            if dt is None or partition_files(dt, spec.partition_by, partition) <= limit:
+                continue
+            done.append(compact_partition(self.dataset(dt, name), dt, spec.partition_by, partition, spec.key))
+        return done
 
     def _existing_keys(self, spec: TableSpec, rows: pa.Table, dt: DeltaTable) -> set[str]:
         """The keys already in the table among the partitions ``rows`` fall in: a key lives in
@@ -177,10 +207,11 @@ class Lake:
         keys = self.dataset(dt, spec.name).to_table(columns=[spec.key], filter=where).column(spec.key)
         return set(keys.to_pylist())
 
-    def _merge_with_retry(self, spec: TableSpec, rows: pa.Table, update_existing: bool, dt: DeltaTable | None) -> CommitInfo:
+    def _merge_with_retry(self, spec: TableSpec, rows: pa.Table, update_existing: bool, dt: DeltaTable | None) -> tuple[CommitInfo, DeltaTable | None]:
+        """The commit, and the table object at the version it made (None if it created the table)."""
         for attempt in range(1, MAX_COMMIT_ATTEMPTS + 1):
             try:
-                return self._merge_once(spec, rows, update_existing, dt)
+                return self._merge_once(spec, rows, update_existing, dt), dt
             except Exception as exc:  # noqa: BLE001 - only commit conflicts are retried
                 if not _is_conflict(exc) or attempt == MAX_COMMIT_ATTEMPTS:
                     raise

@@ -30,7 +30,8 @@ def _find(lake: Lake, table: str, column: str, value: str | None, columns: list[
     # Filtered batch by batch in memory (bounded): files delta-rs merged may store strings as
     # string_view, which a pushed-down dataset filter on a string field refuses to compare.
     cols = None if columns is None else list(dict.fromkeys([column, *columns]))
-    for batch in lake.iter_batches(table, cols, batch_size=4096, partition=day):
+    # Files whose key statistics rule the value out are never opened (Lake.iter_batches).
+    for batch in lake.iter_batches(table, cols, batch_size=4096, partition=day, prune=pc.field(column) == value):
         hits = batch.filter(pc.equal(batch.column(column).cast(pa.string()), pa.scalar(value, pa.string())))
         if hits.num_rows:
             row = hits.to_pylist()[0]
