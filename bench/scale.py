@@ -175,6 +175,8 @@ def child(scale: int, work: Path, nightly: bool) -> dict:
         commit_s = sum(b - a for a, b, _ in commits if start <= a <= end)
         stages[step] = {
             "s": round(end - start, 3), "s_per_frame": round((end - start) / frames, 6), "peak_rss_mb": round(max(rss, default=0) / 2**20),
+            # What the process held when the step began: memory an earlier step kept, not this one's.
+            "rss_at_start_mb": round(rss[0] / 2**20) if rss else 0,
             "commit_s": round(commit_s, 3),
         }
     out = {
@@ -187,7 +189,8 @@ def child(scale: int, work: Path, nightly: bool) -> dict:
     }
     if not nightly:
         out["trace_ms"] = trace_latency(lake)
-        out["ffmpeg_passes_s"] = ffmpeg_passes(lake, landing / day, day, work / "ffmpeg")
+        out["ffmpeg_by_stage_s"] = ffmpeg_passes_by_stage(lake, landing / day, day, work / "ffmpeg")
+        out["ffmpeg_passes_s"] = round(sum(out["ffmpeg_by_stage_s"].values()), 2)
         out["factory_over_ffmpeg_passes"] = round(out["ffmpeg_passes_s"] / total_s, 3)
     return out
 
@@ -210,8 +213,10 @@ def trace_latency(lake, n: int = 20) -> float:
     return round(statistics.median(times) * 1000, 1)
 
 
-def ffmpeg_passes(lake, landed: Path, day: str, scratch: Path) -> float:
-    """Seconds plain ffmpeg takes for the passes the factory makes (see the module docstring)."""
+def ffmpeg_passes_by_stage(lake, landed: Path, day: str, scratch: Path) -> dict[str, float]:
+    """The same passes, timed apart by the stage that makes each: ingest encodes the simulated
+    footage, curation decodes and encodes the landed files, transfer decodes and encodes each
+    variant, evaluation and tokenization decode each sample they read."""
     import time
 
     scratch.mkdir(exist_ok=True)
@@ -225,28 +230,60 @@ def ffmpeg_passes(lake, landed: Path, day: str, scratch: Path) -> float:
     clip_blobs = dict(zip(*lake.read("curated_clips", ["clip_id", "blob_key"], partition=day).to_pydict().values()))
     sample_blob = {s["sample_id"]: variant_blobs.get(s["variant_id"]) or clip_blobs.get(s["clip_id"]) for s in samples}
     tokenized = lake.read("tokenized_shards", ["sample_id"], partition=day).column("sample_id").to_pylist()
-    started = time.perf_counter()
+    seconds: dict[str, float] = {}
+
+    def timed(stage: str, args: list[str]) -> None:
+        start = time.perf_counter()
+        subprocess.run([exe, "-nostdin", "-v", "error", *args], check=True)
+        seconds[stage] = seconds.get(stage, 0.0) + time.perf_counter() - start
+
     for i, path in enumerate(real):
-        subprocess.run([exe, "-v", "error", "-i", str(path), *encode, str(scratch / f"f{i}.mp4")], check=True)
-    for kind, keys in (("sim", sims), ("variant", list(variant_blobs.values()))):
+        timed("curated_clips", ["-i", str(path), *encode, str(scratch / f"f{i}.mp4")])
+    for stage, kind, keys in (("raw_footage", "sim", sims), ("transferred_variants", "variant", list(variant_blobs.values()))):
         for i, key in enumerate(k for k in keys if k):
             with lake.blobs.local_path(key) as path:
-                subprocess.run([exe, "-v", "error", "-i", str(path), *encode, str(scratch / f"{kind}{i}.mp4")], check=True)
-    for key in [sample_blob[s["sample_id"]] for s in samples] + [sample_blob.get(t) for t in tokenized]:
+                timed(stage, ["-i", str(path), *encode, str(scratch / f"{kind}{i}.mp4")])
+    reads = [("evaluated_samples", sample_blob[s["sample_id"]]) for s in samples] + [("tokenized_shards", sample_blob.get(t)) for t in tokenized]
+    for stage, key in reads:
         if key:
             with lake.blobs.local_path(key) as path:
-                subprocess.run([exe, "-v", "error", "-i", str(path), "-f", "null", "-"], check=True)
-    return round(time.perf_counter() - started, 2)
+                timed(stage, ["-i", str(path), "-f", "null", "-"])
+    return {stage: round(s, 2) for stage, s in seconds.items()}
 
 
 # -- the driver ------------------------------------------------------------------------------------
+def stage_ratios(lo: dict, hi: dict) -> dict:
+    """Per asset step, the biggest scale's figure over the smallest's: seconds per input frame,
+    peak RSS, commit seconds, and data files written to the step's own table."""
+    def ratio(a: float, b: float) -> float | None:
+        return round(b / a, 3) if a else None
+
+    out = {}
+    for step, a in lo["stages"].items():
+        b = hi["stages"].get(step)
+        if b is None or a["s"] < 0.5:  # checks and summaries of milliseconds: noise, not cost
+            continue
+        out[step] = {
+            "s_per_frame": ratio(a["s_per_frame"], b["s_per_frame"]), "peak_rss": ratio(a["peak_rss_mb"], b["peak_rss_mb"]),
+            "commit_s": ratio(a["commit_s"], b["commit_s"]),
+            "data_files": ratio(lo["data_files_written"].get(step, 0), hi["data_files_written"].get(step, 0)),
+        }
+    return out
+
+
 def result_file(work: Path, nightly: bool) -> Path:
     return work / ("result-nightly.json" if nightly else "result.json")
 
 
 def run_child(scale: int, work: Path, nightly: bool = False) -> dict:
-    """One scale in a fresh process; with --keep, a scale already measured there is reused."""
-    if not nightly and result_file(work, nightly).exists():
+    """One scale in a fresh process; with --keep, a run already measured there is reused (a
+    nightly run too: run again, it would find its file already in the lake)."""
+    if result_file(work, nightly).exists():
+        result = json.loads(result_file(work, nightly).read_text())
+        if nightly or "ffmpeg_by_stage_s" in result:
+            return result
+        # Kept by a version of this bench that timed the ffmpeg passes only as a whole.
+        subprocess.run([sys.executable, __file__, "--passes", "--work", str(work)], check=True)
         return json.loads(result_file(work, nightly).read_text())
     cmd = [sys.executable, __file__, "--child", str(scale), "--work", str(work)] + (["--nightly"] if nightly else [])
     out = subprocess.run(cmd, capture_output=True, text=True)
@@ -280,6 +317,10 @@ def main(scales: list[int], keep: Path | None) -> dict:
             "trace_ratio_16x_over_1x": round(hi["trace_ms"] / lo["trace_ms"], 3),
             "factory_over_ffmpeg_passes": hi["factory_over_ffmpeg_passes"],
             "factory_over_ffmpeg_passes_by_scale": {tag(s): r["factory_over_ffmpeg_passes"] for s, r in runs.items()},
+            # Where the factory's time goes beyond the codec work: each stage over its own ffmpeg passes.
+            "ffmpeg_passes_over_stage": {tag(s): {st: round(f / r["stages"][st]["s"], 3) for st, f in r.get("ffmpeg_by_stage_s", {}).items()
+                                                  if st in r["stages"]} for s, r in runs.items()},
+            "stage_ratios_16x_over_1x": stage_ratios(lo, hi),
             "stages": {tag(s): r["stages"] for s, r in runs.items()},
             "nightly_stages": {"empty_lake": empty["stages"], f"lake_{tag(max(scales))}": big["stages"]},
             "nightly_rows": {"empty_lake": empty["rows"], f"lake_{tag(max(scales))}": big["rows"]},
@@ -303,8 +344,17 @@ if __name__ == "__main__":
     parser.add_argument("--child", type=int)
     parser.add_argument("--work", type=Path)
     parser.add_argument("--nightly", action="store_true")
+    parser.add_argument("--passes", action="store_true", help="time the ffmpeg passes of a kept scale by stage")
     args = parser.parse_args()
-    if args.child is not None:
+    if args.passes:
+        from resources.lake import Lake
+
+        kept = json.loads(result_file(args.work, False).read_text())
+        by_stage = ffmpeg_passes_by_stage(Lake(str(args.work / "lake")), args.work / "landing" / DAY, DAY, args.work / "ffmpeg")
+        kept.update(ffmpeg_by_stage_s=by_stage, ffmpeg_passes_s=round(sum(by_stage.values()), 2))
+        kept["factory_over_ffmpeg_passes"] = round(kept["ffmpeg_passes_s"] / kept["total_s"], 3)
+        result_file(args.work, False).write_text(json.dumps(kept))
+    elif args.child is not None:
         args.work.mkdir(parents=True, exist_ok=True)
         result_file(args.work, args.nightly).write_text(json.dumps(child(args.child, args.work, args.nightly)))
     else:

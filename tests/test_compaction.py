@@ -84,3 +84,26 @@ def test_two_compactors_and_two_writers_racing_lose_and_duplicate_nothing(tmp_pa
     assert len(keys) == len(set(keys)) and sorted(keys) == sorted(expected)
     # Some compaction did commit amid the race (else this tested nothing).
     assert any(h.get("factory.operation") == "compaction" for h in Lake(root).delta_table("raw_footage").history())
+
+
+def test_an_unpartitioned_table_is_left_to_maintenance(lake):
+    """Compacting ``rejects`` on commit would rewrite the whole table each time; its files wait
+    for maintenance_job, which compacts them the same safe way."""
+    for i in range(MAX_FILES_PER_PARTITION + 3):
+        lake.merge("rejects", table_rows("rejects", [f"r{i}"], stage="raw_footage", subject_id="x", reason_code="c", reason="r"))
+    assert partition_files(lake.delta_table("rejects"), None, None) == MAX_FILES_PER_PARTITION + 3
+    (done,) = lake.compact_if_fragmented("rejects", [None], limit=1)
+    assert done.committed and done.files_after == 1 and lake.row_count("rejects") == MAX_FILES_PER_PARTITION + 3
+
+
+def test_an_append_lands_only_on_the_snapshot_its_keys_were_checked_in(lake):
+    """New rows are appended with no rebase: a stale snapshot's append gives up (the caller
+    then MERGEs), so a concurrent writer's rows with the same keys are never doubled."""
+    from resources.lake.tables import TABLES
+
+    lake.merge("raw_footage", table_rows("raw_footage", ["f0"]))
+    stale = lake.delta_table("raw_footage")
+    assert lake.merge("raw_footage", table_rows("raw_footage", ["f1"])).rows_inserted == 1
+    assert lake._append_if_unchanged(TABLES["raw_footage"], table_rows("raw_footage", ["f1"]), stale) is None
+    assert lake.merge("raw_footage", table_rows("raw_footage", ["f1", "f2"])).rows_inserted == 1
+    assert sorted(_keys(lake)) == ["f0", "f1", "f2"]

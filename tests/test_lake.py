@@ -136,3 +136,31 @@ def test_a_commit_reads_only_the_partitions_of_its_batch(lake):
     commit = lake.merge("curated_clips", table_rows("curated_clips", ["b1", "b2"], day="2026-11-02"))
     assert commit.rows_inserted == 1  # b1 was found (its day was read), b2 is new
     assert lake.keys("curated_clips", partition="2026-11-02") == {"b1", "b2"}
+
+
+def test_a_pruned_read_never_opens_a_file_whose_key_statistics_rule_it_out(lake):
+    """What trace leans on across days: a lookup by key skips, by the Delta log's min/max
+    statistics alone, every file whose key range cannot hold the key. Shown by making those
+    files unreadable: the lookup still finds its row, and an unpruned read fails on them."""
+    from tests.conftest import table_rows
+
+    lake.merge("raw_footage", table_rows("raw_footage", ["a1", "a2"], day="2026-11-01"))
+    lake.merge("raw_footage", table_rows("raw_footage", ["m1", "m2"], day="2026-11-01"))
+    lake.merge("raw_footage", table_rows("raw_footage", ["z1", "z2"], day="2026-11-02"))
+    files = lake.delta_table("raw_footage").file_uris()
+    for uri in [u for u in files if "m1" not in _keys_of_file(u)]:
+        with open(uri.removeprefix("file://"), "wb") as fh:
+            fh.write(b"not parquet")
+    batches = list(lake.iter_batches("raw_footage", ["footage_id"], prune=[("footage_id", "=", "m2")]))
+    assert sorted(k for b in batches for k in b.column("footage_id").to_pylist()) == ["m1", "m2"]
+    assert lake.lookup("raw_footage", "footage_id", "m2", ["footage_id", "ingest_date"]) == {"footage_id": "m2", "ingest_date": "2026-11-01"}
+    assert lake.lookup("raw_footage", "footage_id", "q1") is None  # between every file's range: nothing opened
+    assert lake.lookup("raw_footage", "footage_id", "m2", partition="2026-11-02") is None
+    with pytest.raises(pa.ArrowException):
+        list(lake.iter_batches("raw_footage", ["footage_id"]))
+
+
+def _keys_of_file(uri: str) -> list[str]:
+    import pyarrow.parquet as pq
+
+    return pq.read_table(uri.removeprefix("file://"), columns=["footage_id"]).column("footage_id").to_pylist()

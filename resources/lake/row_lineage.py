@@ -1,7 +1,6 @@
 """Row lineage: from any token row, sample, variant or clip back to the footage it came from."""
 from __future__ import annotations
 
-import pyarrow as pa
 import pyarrow.compute as pc
 
 from resources.lake import Lake
@@ -23,28 +22,21 @@ _KEYS = [
 
 
 def _find(lake: Lake, table: str, column: str, value: str | None, columns: list[str] | None = None, day: str | None = None) -> dict | None:
-    """The first row of ``table`` whose ``column`` is ``value`` (of partition ``day`` only, when
+    """The row of ``table`` whose ``column`` is ``value`` (in partition ``day`` only, when
     given: the rows behind a row landed on its day, so the other days' files are never opened)."""
     if value is None:
         return None
-    # Filtered batch by batch in memory (bounded): files delta-rs merged may store strings as
-    # string_view, which a pushed-down dataset filter on a string field refuses to compare.
     cols = None if columns is None else list(dict.fromkeys([column, *columns]))
-    # Files whose key statistics rule the value out are never opened (Lake.iter_batches).
-    for batch in lake.iter_batches(table, cols, batch_size=4096, partition=day, prune=pc.field(column) == value):
-        hits = batch.filter(pc.equal(batch.column(column).cast(pa.string()), pa.scalar(value, pa.string())))
-        if hits.num_rows:
-            row = hits.to_pylist()[0]
-            return row if columns is None else {k: row[k] for k in columns}
-    return None
+    row = lake.lookup(table, column, value, cols, partition=day)
+    return row if row is None or columns is None else {k: row[k] for k in columns}
 
 
 def trace(lake: Lake, row_id: str) -> dict:
     """The chain of rows behind ``row_id``: shard row -> sample -> variant and its recipe and
     plan reason -> clip and its frame range -> raw footage. Raises KeyError if no table has it.
 
-    Finding the row reads only its table's key and day columns; every row behind it is looked
-    up in that day's partition alone."""
+    Finding the row reads only its table's key column, of the files whose key statistics allow
+    it; every row behind it is looked up the same way in that day's partition alone."""
     # A token row is read whole (but its tokens) when found: it is the first link of the chain.
     found = next(((t, hit) for t, k in _KEYS if (hit := _find(lake, t, k, row_id, _TOKEN_COLUMNS if t == "tokenized_shards" else [k, DAY]))), None)
     if found is None:

@@ -27,6 +27,15 @@ class TableSpec:
     # schema of existing tables. Left out of the hash: a dict is not hashable.
     descriptions: dict[str, str] = field(default_factory=dict, hash=False)
 
+    @property
+    def stats_columns(self) -> list[str]:
+        """The columns whose min/max the Delta log keeps per file: the key and the ids of the
+        rows behind a row, what lookups and lineage search by. Stats on every column made each
+        commit's log entry, every table open and every pyarrow dataset built from the log
+        cost in proportion to the schema's width, for statistics nothing searched by."""
+        ids = ("footage_id", "clip_id", "variant_id", "sample_id", "episode_id")
+        return list(dict.fromkeys([self.key, *(c for c in ids if c in self.schema.names)]))
+
 
 def row_key(*parts: object) -> str:
     """Deterministic row key: sha256 over the parts, joined unambiguously."""
