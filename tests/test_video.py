@@ -67,3 +67,17 @@ def test_oversized_file_is_refused_before_decoding(small_mp4):
     with pytest.raises(FootageError) as err:
         probe(small_mp4, max_bytes=1000)
     assert err.value.code == "oversized"
+
+
+def test_a_process_that_handles_video_runs_with_two_malloc_arenas():
+    """glibc's arena cap is process-wide and cannot be read back, so this runs a fresh process:
+    importing the media package sets it, and an environment that names its own cap is left alone."""
+    import os
+    import subprocess
+    import sys
+
+    code = "import resources.media, resources.media.allocator as a; print(a.limit_malloc_arenas())"
+    env = {k: v for k, v in os.environ.items() if k != "MALLOC_ARENA_MAX"}
+    took = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout.strip()
+    kept = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**env, "MALLOC_ARENA_MAX": "4"}, check=True).stdout.strip()
+    assert (took, kept) == ("True", "False")
