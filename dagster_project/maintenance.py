@@ -14,7 +14,7 @@ class MaintenanceConfig(dg.Config):
     )
 
 
-@dg.op(description="OPTIMIZE (compact) every table, VACUUM files beyond retention except those releases pin, then delete blobs no retained version references.")
+@dg.op(description="Compact every partition of more than one file (a race-free overwrite, not delta-rs OPTIMIZE), VACUUM files beyond retention except those releases pin, then delete blobs no retained version references.")
 def maintain_lake(context: dg.OpExecutionContext, config: MaintenanceConfig, lake: LakeResource) -> dg.Output:
     report = run_maintenance(lake.lake(), config.retention_hours)
     context.log.info(

@@ -164,3 +164,18 @@ def _keys_of_file(uri: str) -> list[str]:
     import pyarrow.parquet as pq
 
     return pq.read_table(uri.removeprefix("file://"), columns=["footage_id"]).column("footage_id").to_pylist()
+
+
+def test_a_new_table_keeps_statistics_for_its_key_and_ids_only(lake):
+    """Per-file min/max in the log for what lookups search by (the key, the parent ids), not
+    for all 60 columns of a clip row: log entries, table opens and datasets stay small."""
+    from tests.conftest import table_rows
+
+    lake.merge("curated_clips", table_rows("curated_clips", ["c1", "c2"], footage_id="f1", caption="a caption"))
+    lake.merge("curated_clips", table_rows("curated_clips", ["c3"], footage_id="f2", caption="another"))
+    dt = lake.delta_table("curated_clips")
+    assert dt.metadata().configuration["delta.dataSkippingStatsColumns"] == "clip_id,footage_id,episode_id"
+    lows = dt.get_add_actions(flatten=False).column("min").to_pylist()
+    assert sorted((m["clip_id"], m["footage_id"]) for m in lows) == [("c1", "f1"), ("c3", "f2")]
+    assert all(set(m) == {"clip_id", "footage_id", "episode_id"} for m in lows)  # no caption, no other column
+    assert lake.lookup("curated_clips", "footage_id", "f2", ["clip_id"]) == {"clip_id": "c3"}
