@@ -17,10 +17,13 @@ Footage at Nx, none of it a copy that dedup would drop:
 Each scale runs in a fresh subprocess (so peak RSS is that run's). Per stage (a Dagster step),
 from the run's own event log: seconds, seconds per input frame, peak RSS (sampled every 50 ms
 while the step ran), Delta commit time (``Lake.merge``, timed around the real call) and data
-files written. The ffmpeg baseline runs, with the ffmpeg binary, one pass per pass the factory
-makes over each video: decode + encode (libx264, the factory's preset and CRF) of every landed
-file and every variant, a decode of every evaluated and every tokenized sample's video; it
-decodes all footage frames where the factory encodes only the kept ones, so it flatters ffmpeg.
+files written, RSS when the step began (what earlier steps left), and the 16x/1x ratio of each.
+The ffmpeg baseline runs, with the ffmpeg binary, one pass per pass the factory makes over each
+video: decode + encode (libx264, the factory's preset and CRF) of every landed file, every
+simulated video and every variant, a decode of every evaluated and every tokenized sample's
+video. It is timed per stage too (``ffmpeg_passes_over_stage``: how close each stage comes to
+its own codec work). It encodes whole landed files where the factory encodes only the kept
+clips, so if anything it flatters the factory.
 
 The nightly runs add the same new file to both lakes under a scenario spec with no coverage
 targets, so both do the same work on it: with the default spec the planner fills the whole
