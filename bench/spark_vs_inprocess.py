@@ -28,6 +28,8 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+# The day the bench lands its footage under: the daily partitions must reach back to it.
+os.environ.setdefault("FACTORY_FIRST_DAY", "2026-11-20")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import dagster as dg  # noqa: E402
@@ -36,11 +38,11 @@ from assets.curated_clips import curated_clips  # noqa: E402
 from assets.raw_footage import raw_footage  # noqa: E402
 from dagster_project.resources import resources_for  # noqa: E402
 from resources.lake import Lake  # noqa: E402
-from resources.media.codec import iter_frames  # noqa: E402
+from resources.media.codec import iter_frames, probe  # noqa: E402
 from resources.media.encoder import H264Writer
 
 DAY = "2026-11-20"
-BUNDLED = sorted((Path(__file__).resolve().parent.parent / "tests" / "data" / "footage").iterdir())
+BUNDLED = sorted(p for p in (Path(__file__).resolve().parent.parent / "tests" / "data" / "footage").iterdir() if p.suffix in (".mp4", ".avi"))
 
 
 def land(landing: Path, copies: int) -> None:
@@ -48,8 +50,11 @@ def land(landing: Path, copies: int) -> None:
     for path in BUNDLED:
         shutil.copy(path, landing / path.name)
         for i in range(1, copies):  # another encoding of the same frames: new bytes, same work
+            info = probe(path)
             with H264Writer(landing / f"{path.stem}_copy{i}.mp4", *_size(path), _fps(path), crf=23 + 3 * i) as w:
-                for f in iter_frames(path):
+                # Constant-rate footage at its declared rate: MPEG-4 in AVI reports decode-order
+                # times, which the writer refuses as going back (as bench/scale.py does).
+                for f in iter_frames(path, fps=None if info.is_vfr else info.fps, ordered=info.is_vfr):
                     w.write(f.decoded, f.time_s)
 
 
