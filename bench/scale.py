@@ -282,11 +282,6 @@ def run_child(scale: int, work: Path, nightly: bool = False) -> dict:
     """One scale in a fresh process; with --keep, a run already measured there is reused (a
     nightly run too: run again, it would find its file already in the lake)."""
     if result_file(work, nightly).exists():
-        result = json.loads(result_file(work, nightly).read_text())
-        if nightly or "ffmpeg_by_stage_s" in result:
-            return result
-        # Kept by a version of this bench that timed the ffmpeg passes only as a whole.
-        subprocess.run([sys.executable, __file__, "--passes", "--work", str(work)], check=True)
         return json.loads(result_file(work, nightly).read_text())
     cmd = [sys.executable, __file__, "--child", str(scale), "--work", str(work)] + (["--nightly"] if nightly else [])
     out = subprocess.run(cmd, capture_output=True, text=True)
@@ -347,17 +342,8 @@ if __name__ == "__main__":
     parser.add_argument("--child", type=int)
     parser.add_argument("--work", type=Path)
     parser.add_argument("--nightly", action="store_true")
-    parser.add_argument("--passes", action="store_true", help="time the ffmpeg passes of a kept scale by stage")
     args = parser.parse_args()
-    if args.passes:
-        from resources.lake import Lake
-
-        kept = json.loads(result_file(args.work, False).read_text())
-        by_stage = ffmpeg_passes_by_stage(Lake(str(args.work / "lake")), args.work / "landing" / DAY, DAY, args.work / "ffmpeg")
-        kept.update(ffmpeg_by_stage_s=by_stage, ffmpeg_passes_s=round(sum(by_stage.values()), 2))
-        kept["factory_over_ffmpeg_passes"] = round(kept["ffmpeg_passes_s"] / kept["total_s"], 3)
-        result_file(args.work, False).write_text(json.dumps(kept))
-    elif args.child is not None:
+    if args.child is not None:
         args.work.mkdir(parents=True, exist_ok=True)
         result_file(args.work, args.nightly).write_text(json.dumps(child(args.child, args.work, args.nightly)))
     else:

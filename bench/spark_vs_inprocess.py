@@ -49,26 +49,13 @@ def land(landing: Path, copies: int) -> None:
     landing.mkdir(parents=True)
     for path in BUNDLED:
         shutil.copy(path, landing / path.name)
+        info = probe(path)
         for i in range(1, copies):  # another encoding of the same frames: new bytes, same work
-            info = probe(path)
-            with H264Writer(landing / f"{path.stem}_copy{i}.mp4", *_size(path), _fps(path), crf=23 + 3 * i) as w:
+            with H264Writer(landing / f"{path.stem}_copy{i}.mp4", info.width, info.height, info.fps, crf=23 + 3 * i) as w:
                 # Constant-rate footage at its declared rate: MPEG-4 in AVI reports decode-order
                 # times, which the writer refuses as going back (as bench/scale.py does).
                 for f in iter_frames(path, fps=None if info.is_vfr else info.fps, ordered=info.is_vfr):
                     w.write(f.decoded, f.time_s)
-
-
-def _size(path: Path) -> tuple[int, int]:
-    from resources.media.codec import probe
-
-    p = probe(path)
-    return p.width, p.height
-
-
-def _fps(path: Path) -> float:
-    from resources.media.codec import probe
-
-    return probe(path).fps
 
 
 def resources(lake_root: Path, landing: Path) -> dict:

@@ -56,13 +56,13 @@ def _sql_literal(value: str) -> str:
 
 def compact_partition(dataset: ds.Dataset, dt: DeltaTable, column: str | None, value: str | None, key: str) -> Compaction:
     """Rewrite one partition of ``dt`` (the whole table when ``column`` is None) as few files,
-    from ``dataset`` (the same snapshot's files), committed only on top of that snapshot."""
+    from ``dataset`` (that partition's files in the same snapshot), committed only on top of
+    that snapshot."""
     files_before = partition_files(dt, column, value)
-    where = None if column is None else ds.field(column) == value
     schema = dataset.schema
 
     def batches() -> Iterator[pa.RecordBatch]:
-        for batch in dataset.to_batches(filter=where, batch_size=8192):
+        for batch in dataset.to_batches(batch_size=8192):
             if batch.num_rows:
                 # Key order within a batch narrows each row group's key statistics.
                 yield batch.take(pc.sort_indices(batch.column(key)))

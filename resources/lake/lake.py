@@ -79,7 +79,8 @@ class Lake:
     def dataset(self, dt: DeltaTable, name: str, partition: str | None = None, where: list[tuple] | None = None) -> ds.Dataset:
         """The snapshot's files as a pyarrow dataset: of one partition only, and only the files
         whose Delta statistics (each column's min and max, in the log) do not rule out
-        ``where`` ([(column, op, value)], all must hold), chosen from the log without opening a file."""
+        ``where`` ([(column, op, value)], all must hold), chosen from the log without opening a
+        file. Partition values are exact, so a partition's dataset needs no row filter."""
         pruning = ([(TABLES[name].partition_by, "=", partition)] if partition is not None else []) + list(where or [])
         if partition is not None and TABLES[name].partition_by is None:
             raise ValueError(f"{name} is not partitioned")
@@ -88,15 +89,6 @@ class Lake:
         # (seen with deltalake 1.6.6 and pyarrow 26).
         fs = pafs.SubTreeFileSystem(f"{self.blobs.fs_base}/tables/{name}", self.blobs.fs)
         return dt.to_pyarrow_dataset(filesystem=fs, file_pruning_predicate=pruning or None)
-
-    def _partition_filter(self, name: str, partition: str | None) -> pc.Expression | None:
-        if partition is None:
-            return None
-        column = TABLES[name].partition_by
-        if column is None:
-            raise ValueError(f"{name} is not partitioned")
-        # Resolved against the files' partition values, so other days' files are never opened.
-        return pc.field(column) == partition
 
     @storage_errors("reading table {0}")
     def read(self, name: str, columns: list[str] | None = None, version: int | None = None, partition: str | None = None) -> pa.Table:
@@ -111,7 +103,7 @@ class Lake:
         # lake made by an older version keeps working until its next MERGE adds the column.
         have = set(dataset.schema.names)
         wanted = columns or spec.schema.names
-        table = dataset.to_table(columns=[c for c in wanted if c in have] if columns else None, filter=self._partition_filter(name, partition))
+        table = dataset.to_table(columns=[c for c in wanted if c in have] if columns else None)
         for c in (c for c in wanted if c not in have and c in spec.schema.names):
             table = table.append_column(spec.schema.field(c), pa.nulls(table.num_rows, spec.schema.field(c).type))
         return table.select(columns) if columns else table
@@ -128,8 +120,6 @@ class Lake:
         dt = self.delta_table(name, version)
         if dt is None:
             return
-        if (day := self._partition_filter(name, partition)) is not None:
-            filter = day if filter is None else filter & day
         dataset = self.dataset(dt, name, partition, prune)
         try:
             yield from dataset.to_batches(columns=columns, filter=filter, batch_size=batch_size)
@@ -146,7 +136,7 @@ class Lake:
     @storage_errors("counting the rows of {0}")
     def row_count(self, name: str, partition: str | None = None) -> int:
         dt = self.delta_table(name)
-        return 0 if dt is None else self.dataset(dt, name, partition).count_rows(filter=self._partition_filter(name, partition))
+        return 0 if dt is None else self.dataset(dt, name, partition).count_rows()
 
     @storage_errors("looking up a row of {0}")
     def lookup(self, name: str, column: str, value: str, columns: list[str] | None = None, partition: str | None = None) -> dict | None:
@@ -199,10 +189,12 @@ class Lake:
                 rows = rows.filter(mask)
         if rows.num_rows == 0:
             return CommitInfo(name, None, 0, 0)
-        info = None if update_existing or dt is None else self._append_if_unchanged(spec, rows, dt)
+        info = None
+        if not update_existing and dt is not None:
+            info = self._append_if_unchanged(spec, rows, dt)
+            if info is None:
+                dt = self.delta_table(name)  # another commit came first: MERGE onto the newest snapshot
         if info is None:
-            if not update_existing and dt is not None:
-                dt = self.delta_table(name)  # the append met another commit: MERGE onto the newest snapshot
             info, dt = self._merge_with_retry(spec, rows, update_existing, dt)
         # dt is now at the version this commit made (None: this commit created the table). Only a
         # day's partition is compacted here: its rewrite costs a day's rows, where an
@@ -234,9 +226,8 @@ class Lake:
         one partition, so the other days' files are never read and a commit's cost does not
         grow with the lake."""
         days = _days(spec, rows)
-        where = None if days is None else pc.field(spec.partition_by).isin(days)
         pruning = None if days is None else [(spec.partition_by, "in", days)]
-        keys = self.dataset(dt, spec.name, where=pruning).to_table(columns=[spec.key], filter=where).column(spec.key)
+        keys = self.dataset(dt, spec.name, where=pruning).to_table(columns=[spec.key]).column(spec.key)
         return set(keys.to_pylist())
 
     def _append_if_unchanged(self, spec: TableSpec, rows: pa.Table, dt: DeltaTable) -> CommitInfo | None:
