@@ -19,7 +19,7 @@ from dagster_project.catalog import assets_named
 from dagster_project.definitions import defs
 from dagster_project.resources import resources_for
 from resources.episodes.frames import from_parquet
-from resources.episodes.lerobot_v3 import read_dataset
+from resources.episodes.lerobot_v3 import _moments, aggregate_moments, read_dataset
 from resources.sources.robot import ACTION_NAMES, CAMERAS, STATE_NAMES, boxes_from_segmentation, episode_params, render_episode
 from resources.sources.simulator import load_npz
 
@@ -276,3 +276,19 @@ def test_a_variant_must_land_on_every_view_alike():
     reason = views_disagree({"front": 0.9, "side": 0.8, "wrist": 0.3})
     assert reason and "front 0.90, side 0.80, wrist 0.30" in reason
     assert views_disagree({"front": 0.9, "wrist": None}) is None  # one measured view: nothing to compare
+
+
+def test_image_stats_combine_per_episode_as_lerobot_does():
+    """The export reduces one episode's pixels at a time: combined, min, max, mean and std equal
+    those of all pixels at once; quantiles are count-weighted means of each episode's."""
+    rng = np.random.default_rng(7)
+    episodes = [rng.integers(0, 256, size=(n, 3)).astype(float) / 255 * scale for n, scale in ((500, 1.0), (1700, 0.6), (90, 0.3))]
+    whole = np.concatenate(episodes)
+    got = aggregate_moments([_moments(e) for e in episodes])
+    assert int(got["count"]) == len(whole)
+    for key, expected in (("min", whole.min(0)), ("max", whole.max(0)), ("mean", whole.mean(0)), ("std", whole.std(0))):
+        assert np.allclose(got[key], expected, rtol=1e-9, atol=1e-12), key
+    weights = np.array([len(e) for e in episodes]) / len(whole)
+    assert np.allclose(got["q50"], sum(w * np.quantile(e, 0.5, axis=0) for w, e in zip(weights, episodes)))
+    same = aggregate_moments([_moments(episodes[0])] * 3)
+    assert np.allclose(same["q10"], np.quantile(episodes[0], 0.1, axis=0)) and int(same["count"]) == 3 * len(episodes[0])

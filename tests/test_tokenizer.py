@@ -5,7 +5,7 @@ import pytest
 from resources.media.codec import iter_frames
 from resources.tokenization import make_tokenizer
 from resources.tokenization.commit import ShardPacker
-from resources.tokenization.engine import psnr
+from resources.tokenization.engine import EmptyClipError, Tokenizer, psnr
 from resources.tokenization.stage import split_of
 
 
@@ -21,6 +21,22 @@ def test_dct_tokenizer_round_trip(footage):
     assert psnr(frames, recon) > 20.0
     assert frames.nbytes / len(out.token_bytes) > 20
     assert "not a learned model" in tok.description
+
+
+def test_dct_streamed_eight_frames_at_a_time_equals_the_whole_clip(footage):
+    """The stage hands the tokenizer frames one by one; DCT holds eight at a time. Its tokens,
+    PSNR and raw size are those of the clip held whole (the default path a learned VAE takes),
+    also when the clip's length is not a multiple of eight."""
+    tok = make_tokenizer("dct")
+    for n in (20, 8, 3):
+        streamed = tok.encode_measured(f.image for f in iter_frames(footage["megamind"], 0, n))
+        whole = Tokenizer.encode_measured(tok, (f.image for f in iter_frames(footage["megamind"], 0, n)))
+        assert streamed.tokenized.tokens.shape == whole.tokenized.tokens.shape == (-(-n // 8), 23, 32, 60)
+        assert np.array_equal(streamed.tokenized.tokens, whole.tokenized.tokens)
+        assert streamed.tokenized.num_frames == n and streamed.raw_bytes == whole.raw_bytes == n * 528 * 720 * 3
+        assert streamed.psnr == pytest.approx(whole.psnr, abs=1e-9) and streamed.psnr > 20.0
+    with pytest.raises(EmptyClipError):
+        tok.encode_measured(iter([]))
 
 
 def test_unknown_tokenizer_is_refused():

@@ -52,11 +52,34 @@ class ExportEpisode:
     extra: dict  # more per-episode columns for meta/episodes (e.g. physai/episode_id)
 
 
-def _stats(values: np.ndarray) -> dict:
-    """LeRobot's per-feature statistics over axis 0 (min, max, mean, std, count, quantiles)."""
+def _moments(values: np.ndarray) -> dict[str, np.ndarray]:
+    """LeRobot's per-feature statistics over axis 0 (min, max, mean, std, quantiles) and the count."""
     out = {"min": values.min(0), "max": values.max(0), "mean": values.mean(0), "std": values.std(0)}
     out.update({k: np.quantile(values, q, axis=0) for k, q in _QUANTILES.items()})
-    return {**{k: np.asarray(v, dtype=float).tolist() for k, v in out.items()}, "count": [int(values.shape[0])]}
+    return {**{k: np.asarray(v, dtype=float) for k, v in out.items()}, "count": np.asarray(values.shape[0])}
+
+
+def _stats(values: np.ndarray) -> dict:
+    return _as_json(_moments(values))
+
+
+def _as_json(moments: dict[str, np.ndarray]) -> dict:
+    return {**{k: v.tolist() for k, v in moments.items() if k != "count"}, "count": [int(moments["count"])]}
+
+
+def aggregate_moments(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """Per-episode statistics combined as lerobot's ``aggregate_stats`` combines them: min of the
+    minima, max of the maxima, the count-weighted mean, the pooled variance (Chan's parallel
+    formula) and, for the quantiles, the count-weighted mean of each episode's quantile."""
+    counts = np.array([float(p["count"]) for p in parts])
+    weights = (counts / counts.sum()).reshape(-1, *([1] * np.ndim(parts[0]["mean"])))
+    means = np.stack([p["mean"] for p in parts])
+    mean = (means * weights).sum(0)
+    variance = ((np.stack([p["std"] for p in parts]) ** 2 + (means - mean) ** 2) * weights).sum(0)
+    out = {"min": np.stack([p["min"] for p in parts]).min(0), "max": np.stack([p["max"] for p in parts]).max(0),
+           "mean": mean, "std": np.sqrt(variance), "count": np.asarray(int(counts.sum()))}
+    out.update({k: (np.stack([p[k] for p in parts]) * weights).sum(0) for k in _QUANTILES})
+    return out
 
 
 def write_dataset(out: Path, episodes: list[ExportEpisode], fps: int, state_names: list[str], action_names: list[str],
@@ -68,7 +91,9 @@ def write_dataset(out: Path, episodes: list[ExportEpisode], fps: int, state_name
     tasks = sorted({e.task for e in episodes})
     rows: dict[str, list] = {k: [] for k in ("observation.state", "action", "timestamp", "frame_index", "episode_index", "index", "task_index")}
     meta_rows = []
-    pixel_sums = {c: [] for c in cameras}
+    # Image statistics are taken per episode and combined (aggregate_moments), as lerobot does:
+    # pixels of one episode at a time, so a day of many episodes costs no more memory than one.
+    image_parts: dict[str, list[dict]] = {c: [] for c in cameras}
     writers = {c: H264Writer(_mkdir(out / VIDEO_PATH.format(video_key=IMAGE_PREFIX + c, chunk_index=0, file_index=0)), w, h, fps) for c in cameras}
     start = 0
     try:
@@ -77,12 +102,14 @@ def write_dataset(out: Path, episodes: list[ExportEpisode], fps: int, state_name
             meta = {"episode_index": index, "tasks": [ep.task], "length": n, "data/chunk_index": 0, "data/file_index": 0,
                     "dataset_from_index": start, "dataset_to_index": start + n}
             for c in cameras:
-                count = 0
+                count, pixels = 0, []
                 for frame in iter_frames(ep.videos[c], fps=fps):
                     image = frame.image
                     writers[c].write(image)
-                    pixel_sums[c].append(image[::4, ::4, ::-1].reshape(-1, 3) / 255.0)  # RGB, as LeRobot's stats are
+                    pixels.append(image[::4, ::4, ::-1].reshape(-1, 3))  # RGB, as LeRobot's stats are; uint8 until reduced
                     count += 1
+                if pixels:
+                    image_parts[c].append({**_moments(np.concatenate(pixels) / 255.0), "count": np.asarray(count)})
                 if count != n:
                     raise DatasetError("frame_count_mismatch", f"episode {index}: camera {c} has {count} frames for {n} actions", index)
                 before = sum(e.frames.frame_count for e in episodes[:index])
@@ -118,8 +145,7 @@ def write_dataset(out: Path, episodes: list[ExportEpisode], fps: int, state_name
             "pandas_version": "2.2.3"}).encode()}), out / "meta/tasks.parquet")
     stats = {k: _stats(np.asarray(data.column(k).to_pylist(), dtype=float).reshape(data.num_rows, -1)) for k in rows}
     for c in cameras:
-        pixels = np.concatenate(pixel_sums[c])
-        stats[IMAGE_PREFIX + c] = {k: (np.asarray(v).reshape(3, 1, 1).tolist() if k != "count" else [int(start)]) for k, v in _stats(pixels).items()}
+        stats[IMAGE_PREFIX + c] = {k: (np.asarray(v).reshape(3, 1, 1).tolist() if k != "count" else v) for k, v in _as_json(aggregate_moments(image_parts[c])).items()}
     (out / "meta/stats.json").write_text(json.dumps(stats, indent=2))
     video_info = {"video.height": h, "video.width": w, "video.codec": "h264", "video.pix_fmt": "yuv420p", "video.is_depth_map": False,
                   "video.fps": fps, "video.channels": 3, "has_audio": False}

@@ -53,6 +53,12 @@ def select(lake: Lake, episodes: list[dict], day: str) -> tuple[list[Selected], 
     for c in clips:
         by_episode[c["episode_id"]].append(c)
     footage_blobs = {r["footage_id"]: r["blob_key"] for r in lake.read("raw_footage", ["footage_id", "blob_key"], partition=day).to_pylist()}
+    # The day's plan and variants, read once for all its episodes (not once per episode).
+    plan = [p for p in lake.read("transfer_plan", ["plan_id", "clip_id", "condition", "seed", "backend", "view_of"], partition=day).to_pylist()
+            if p["clip_id"] in wanted]
+    variants = {(v["clip_id"], v["condition"], v["seed"], v["backend"]): v for v in
+                lake.read("transferred_variants", ["variant_id", "clip_id", "condition", "seed", "backend", "blob_key"], partition=day).to_pylist()
+                if v["clip_id"] in wanted}
     out, left_out = [], []
     for e in episodes:
         mine = by_episode.get(e["episode_id"], [])
@@ -62,7 +68,7 @@ def select(lake: Lake, episodes: list[dict], day: str) -> tuple[list[Selected], 
                             f"{len(bad)} of its {len(mine)} camera clips were dropped or failed evaluation" if bad else "a camera has no clip"))
             continue
         out.append(Selected(e, 0, e["frame_count"], dict(zip(e["cameras"], [footage_blobs[f] for f in e["footage_ids"]])), False))
-        out += _variants(lake, e, mine, variant_ok, adherence, left_out, day)
+        out += _variants(e, mine, plan, variants, variant_ok, adherence, left_out)
     return out, left_out
 
 
@@ -78,16 +84,13 @@ def views_disagree(scores: dict[str, float | None]) -> str | None:
             ", ".join(f"{c} {v:.2f}" for c, v in sorted(measured.items())) + f"; the weakest must be at least {MIN_VIEW_AGREEMENT:.0%} of the strongest)")
 
 
-def _variants(lake: Lake, episode: dict, clips: list[dict], variant_ok: dict, adherence: dict, left_out: list[str], day: str) -> list[Selected]:
+def _variants(episode: dict, clips: list[dict], day_plan: list[dict], variants: dict, variant_ok: dict, adherence: dict,
+              left_out: list[str]) -> list[Selected]:
     by_id = {c["clip_id"]: c for c in clips}
-    plan = [p for p in lake.read("transfer_plan", ["plan_id", "clip_id", "condition", "seed", "backend", "view_of"], partition=day).to_pylist()
-            if p["clip_id"] in by_id]
-    variants = {(v["clip_id"], v["condition"], v["seed"], v["backend"]): v for v in
-                lake.read("transferred_variants", ["variant_id", "clip_id", "condition", "seed", "backend", "blob_key"], partition=day).to_pylist()
-                if v["clip_id"] in by_id}
     views = collections.defaultdict(list)
-    for p in plan:
-        views[p["view_of"] or p["plan_id"]].append(p)
+    for p in day_plan:
+        if p["clip_id"] in by_id:
+            views[p["view_of"] or p["plan_id"]].append(p)
     out = []
     for lead, rows in sorted(views.items()):
         got = [variants.get((p["clip_id"], p["condition"], p["seed"], p["backend"])) for p in rows]

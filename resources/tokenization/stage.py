@@ -5,10 +5,10 @@ from resources.engines import Engines
 from resources.lake import Lake
 from resources.lake.report import Report
 from resources.lake.tables import row_key
-from resources.media.codec import read_frames
+from resources.media.codec import FootageError, iter_frames
 from resources.stage_spec import Log, StageSpec
 from resources.tokenization.commit import ShardCommits
-from resources.tokenization.engine import Tokenizer, psnr
+from resources.tokenization.engine import EmptyClipError, Tokenizer
 
 
 def split_of(clip_id: str, val_fraction: float) -> str:
@@ -29,8 +29,11 @@ def caption(sample: dict, clip: dict) -> str:
 
 def tokenize_sample(lake: Lake, tokenizer: Tokenizer, sample: dict, clip: dict, val_fraction: float) -> dict:
     with lake.blobs.local_path(sample["blob_key"]) as path:
-        frames = read_frames(path)
-    tokenized = tokenizer.encode(frames)
+        try:
+            measured = tokenizer.encode_measured(f.image for f in iter_frames(path))
+        except EmptyClipError:
+            raise FootageError("undecodable", f"no frame of sample {sample['sample_id'][:12]}'s video could be decoded") from None
+    tokenized = measured.tokenized
     payload = tokenized.token_bytes
     return {
         "token_id": token_id(tokenizer, sample["sample_id"]),
@@ -49,8 +52,8 @@ def tokenize_sample(lake: Lake, tokenizer: Tokenizer, sample: dict, clip: dict, 
         "token_dtype": str(tokenized.tokens.dtype),
         "tokens": payload,
         "num_frames": tokenized.num_frames,
-        "recon_psnr": psnr(frames, tokenizer.decode(tokenized)),
-        "compression_ratio": frames.nbytes / len(payload),
+        "recon_psnr": measured.psnr,
+        "compression_ratio": measured.raw_bytes / len(payload),
         "episode_id": clip.get("episode_id"),
         "camera": clip.get("camera"),
     }
