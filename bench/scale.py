@@ -32,6 +32,10 @@ lake against none on the empty one (measured 2026-12-03), which is work, not ove
 still differs is what must read the lake: dedup against every kept clip, the coverage report.
 Read them with ``nightly_stages`` and the rows each run made.
 
+``trace`` is timed twice: right after each run, in its process (``trace_ms_right_after_each_run``),
+and, for the ratio, on every scale's lake side by side in one process after all runs
+(``trace_ms``), so the 1x and 16x figures share the machine's state.
+
 Prints one line per scale, then one JSON object on the last line.
 """
 from __future__ import annotations
@@ -216,6 +220,25 @@ def trace_latency(lake, n: int = 20) -> float:
     return round(statistics.median(times) * 1000, 1)
 
 
+def trace_side_by_side(lakes: dict[str, Path], rounds: int = 5) -> dict[str, float]:
+    """``trace`` on every scale's lake in one process, the lakes taken in turn for ``rounds``
+    rounds, each lake's median kept: the same conditions for the 1x and the 16x figure. (The
+    figure each run takes right after its job shares the machine's state with that job: 24 and
+    47 ms on the same 1x lake in two runs.) One untimed trace per lake first: imports and caches."""
+    import statistics
+
+    from resources.lake import Lake
+
+    opened = {tag: Lake(str(path)) for tag, path in lakes.items()}
+    for lake in opened.values():
+        trace_latency(lake, n=1)
+    seen: dict[str, list[float]] = {tag: [] for tag in opened}
+    for _ in range(rounds):
+        for tag, lake in opened.items():
+            seen[tag].append(trace_latency(lake))
+    return {tag: round(statistics.median(ms), 1) for tag, ms in seen.items()}
+
+
 def ffmpeg_passes_by_stage(lake, landed: Path, day: str, scratch: Path) -> dict[str, float]:
     """The same passes, timed apart by the stage that makes each: ingest encodes the simulated
     footage, curation decodes and encodes the landed files, transfer decodes and encodes each
@@ -304,6 +327,10 @@ def main(scales: list[int], keep: Path | None) -> dict:
         print(f"nightly, one file: empty lake {empty['total_s']} s, {max(scales)}x lake {big['total_s']} s", flush=True)
         lo, hi = runs[min(scales)], runs[max(scales)]
         tag = lambda s: f"{s}x"  # noqa: E731
+        cmd = [sys.executable, __file__, "--trace", *(str(base / tag(s) / "lake") for s in scales)]
+        traced = json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.splitlines()[-1])
+        trace_ms = {tag(s): traced[str(base / tag(s) / "lake")] for s in scales}
+        print("trace side by side (ms): " + ", ".join(f"{t} {ms}" for t, ms in trace_ms.items()), flush=True)
         return {
             "bench": "scale",
             "per_frame_s": {tag(s): r["s_per_frame"] for s, r in runs.items()},
@@ -311,8 +338,9 @@ def main(scales: list[int], keep: Path | None) -> dict:
             "rss_ratio_16x_over_1x": round(hi["peak_rss_mb"] / lo["peak_rss_mb"], 3),
             "nightly_add_one_s": {"empty_lake": empty["total_s"], f"lake_{tag(max(scales))}": big["total_s"]},
             "nightly_lake_16x_over_empty": round(big["total_s"] / empty["total_s"], 3),
-            "trace_ms": {tag(s): r["trace_ms"] for s, r in runs.items()},
-            "trace_ratio_16x_over_1x": round(hi["trace_ms"] / lo["trace_ms"], 3),
+            "trace_ms": trace_ms,
+            "trace_ratio_16x_over_1x": round(trace_ms[tag(max(scales))] / trace_ms[tag(min(scales))], 3),
+            "trace_ms_right_after_each_run": {tag(s): r["trace_ms"] for s, r in runs.items()},
             "factory_over_ffmpeg_passes": hi["factory_over_ffmpeg_passes"],
             "factory_over_ffmpeg_passes_by_scale": {tag(s): r["factory_over_ffmpeg_passes"] for s, r in runs.items()},
             # Where the factory's time goes beyond the codec work: each stage over its own ffmpeg passes.
@@ -342,8 +370,11 @@ if __name__ == "__main__":
     parser.add_argument("--child", type=int)
     parser.add_argument("--work", type=Path)
     parser.add_argument("--nightly", action="store_true")
+    parser.add_argument("--trace", nargs="+", type=Path, help="lakes to time trace on, side by side")
     args = parser.parse_args()
-    if args.child is not None:
+    if args.trace:
+        print(json.dumps(trace_side_by_side({str(p): p for p in args.trace})))
+    elif args.child is not None:
         args.work.mkdir(parents=True, exist_ok=True)
         result_file(args.work, args.nightly).write_text(json.dumps(child(args.child, args.work, args.nightly)))
     else:
