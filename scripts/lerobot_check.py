@@ -12,6 +12,7 @@ Prints one JSON line: {"check": "lerobot_roundtrip", ...}.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -21,13 +22,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+DAY = "2026-11-20"
+# The daily partitions start at the first footage (dagster_project/partitions.py): pin them to
+# reach back to this check's day, before the definitions are built.
+os.environ.setdefault("FACTORY_FIRST_DAY", DAY)
 
 import dagster as dg  # noqa: E402
 
 from dagster_project.definitions import defs  # noqa: E402
 from dagster_project.resources import resources_for  # noqa: E402
-
-DAY = "2026-11-20"
 
 
 def main() -> int:

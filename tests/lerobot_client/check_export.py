@@ -54,7 +54,30 @@ def check(root: str) -> dict:
     for e in range(ds.meta.total_episodes):
         length = int(ds.meta.episodes[e]["length"])
         assert frames[e] == actions[e] == length, f"{root}: episode {e} has {frames[e]} frames, {actions[e]} actions, length {length}"
+    check_stats(ds, root)
     return {"dataset": root, "episodes": ds.meta.total_episodes, "frames": len(ds), "cameras": cameras, "fps": ds.fps}
+
+
+def check_stats(ds: LeRobotDataset, root: str) -> None:
+    """meta/stats.json as lerobot loaded it (what its normalizers read): per camera (3, 1, 1) RGB
+    in [0, 1], per vector feature one value per dimension, min <= q01 <= q50 <= q99 <= max and
+    min <= mean <= max, a std >= 0, and a count of frames."""
+    stats = ds.meta.stats
+    for key in [*ds.meta.video_keys, "observation.state", "action"]:
+        s = {k: np.asarray(v, dtype=float) for k, v in stats[key].items()}
+        shape = (3, 1, 1) if key in ds.meta.video_keys else tuple(ds.meta.features[key]["shape"])
+        for k in ("min", "max", "mean", "std", "q01", "q50", "q99"):
+            assert s[k].shape == shape, f"{root}: stats of {key}: {k} has shape {s[k].shape}, not {shape}"
+        tol = 1e-9
+        assert np.all(s["min"] <= s["q01"] + tol) and np.all(s["q01"] <= s["q50"] + tol) and np.all(s["q50"] <= s["q99"] + tol) \
+            and np.all(s["q99"] <= s["max"] + tol), f"{root}: stats of {key}: quantiles out of order"
+        assert np.all(s["min"] <= s["mean"] + tol) and np.all(s["mean"] <= s["max"] + tol) and np.all(s["std"] >= 0), f"{root}: stats of {key}"
+        if key in ds.meta.video_keys:
+            assert np.all(s["min"] >= 0) and np.all(s["max"] <= 1), f"{root}: stats of {key} are not in [0, 1]"
+        # Vectors are counted over every frame; images over the frames sampled (lerobot samples, we take all).
+        count = int(s["count"].reshape(-1)[0])
+        assert count == ds.meta.total_frames if key not in ds.meta.video_keys else 0 < count <= ds.meta.total_frames, \
+            f"{root}: stats of {key}: count {count}, frames {ds.meta.total_frames}"
 
 
 def main() -> int:
