@@ -71,6 +71,7 @@ def main() -> int:
         four = run(4, work)
         print(f"4x footage: peak RSS {four['peak_rss_mb']:.0f} MB, {four['token_rows']} token rows", flush=True)
         print(json.dumps({
+            "bench": "memory_peak",
             "peak_rss_mb_1x": round(one["peak_rss_mb"], 1), "peak_rss_mb_4x": round(four["peak_rss_mb"], 1),
             "rss_ratio_4x_over_1x": round(four["peak_rss_mb"] / one["peak_rss_mb"], 3),
             "token_rows_1x": one["token_rows"], "token_rows_4x": four["token_rows"], "target": "<= 1.2",

@@ -71,6 +71,7 @@ def main() -> int:
         land(footage[0], landing / NEXT_DAY)
         one, one_files = run(NEXT_DAY, "next day, 1 new file")
         print(json.dumps({
+            "bench": "refresh_cost",
             "full_run_s": round(full, 2), "noop_refresh_s": round(noop, 2), "noop_over_full": round(noop / full, 4),
             "noop_data_files_written": noop_files, "one_new_file_s": round(one, 2), "one_new_file_data_files": one_files,
             "targets": {"noop_over_full": "<= 0.05", "noop_data_files_written": 0},
