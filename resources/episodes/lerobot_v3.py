@@ -59,12 +59,10 @@ def _moments(values: np.ndarray) -> dict[str, np.ndarray]:
     return {**{k: np.asarray(v, dtype=float) for k, v in out.items()}, "count": np.asarray(values.shape[0])}
 
 
-def _stats(values: np.ndarray) -> dict:
-    return _as_json(_moments(values))
-
-
-def _as_json(moments: dict[str, np.ndarray]) -> dict:
-    return {**{k: v.tolist() for k, v in moments.items() if k != "count"}, "count": [int(moments["count"])]}
+def _as_json(moments: dict[str, np.ndarray], shape: tuple[int, ...] | None = None) -> dict:
+    """stats.json's form of one feature: lists (each statistic in ``shape``, when given) and [count]."""
+    return {**{k: (v if shape is None else v.reshape(shape)).tolist() for k, v in moments.items() if k != "count"},
+            "count": [int(moments["count"])]}
 
 
 def aggregate_moments(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
@@ -143,9 +141,9 @@ def write_dataset(out: Path, episodes: list[ExportEpisode], fps: int, state_name
             {"name": "task_index", "field_name": "task_index", "pandas_type": "int64", "numpy_type": "int64", "metadata": None},
             {"name": None, "field_name": "__index_level_0__", "pandas_type": "unicode", "numpy_type": "object", "metadata": None}],
             "pandas_version": "2.2.3"}).encode()}), out / "meta/tasks.parquet")
-    stats = {k: _stats(np.asarray(data.column(k).to_pylist(), dtype=float).reshape(data.num_rows, -1)) for k in rows}
+    stats = {k: _as_json(_moments(np.asarray(data.column(k).to_pylist(), dtype=float).reshape(data.num_rows, -1))) for k in rows}
     for c in cameras:
-        stats[IMAGE_PREFIX + c] = {k: (np.asarray(v).reshape(3, 1, 1).tolist() if k != "count" else v) for k, v in _as_json(aggregate_moments(image_parts[c])).items()}
+        stats[IMAGE_PREFIX + c] = _as_json(aggregate_moments(image_parts[c]), shape=(3, 1, 1))
     (out / "meta/stats.json").write_text(json.dumps(stats, indent=2))
     video_info = {"video.height": h, "video.width": w, "video.codec": "h264", "video.pix_fmt": "yuv420p", "video.is_depth_map": False,
                   "video.fps": fps, "video.channels": 3, "has_audio": False}
